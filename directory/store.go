@@ -1,0 +1,527 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // SQLite driver "sqlite", pure Go
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Limits on what one call may ask of the store.
+const (
+	// MaxChangesPage bounds one ChangedSince call.
+	MaxChangesPage = 10000
+	// sqliteBusyTimeoutMs is how long a SQLite writer waits for another
+	// process (an import beside the server) before failing.
+	sqliteBusyTimeoutMs = 30000
+)
+
+// Store is the SQL store of facilities: SQLite by default, PostgreSQL for
+// larger deployments. Every write runs in its own transaction and takes
+// numbers from one change sequence, which followers read with ChangedSince.
+// A Store is safe for concurrent use.
+type Store struct {
+	db       *sqlx.DB
+	tax      *Taxonomy
+	postgres bool
+	now      func() time.Time
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLiteDSN returns the DSN of the SQLite database at path, in WAL mode with
+// a busy timeout so that an import can run beside the server.
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" +
+		strconv.Itoa(sqliteBusyTimeoutMs) + ")&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Open opens (creating it if needed) the store at dsn: a postgres:// URL, or
+// a SQLite file path, and brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s := &Store{tax: DefaultTaxonomy(), now: func() time.Time { return time.Now().UTC() }}
+	var err error
+	if IsPostgresDSN(dsn) {
+		s.postgres = true
+		s.db, err = sqlx.Open("pgx", dsn)
+	} else {
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("open store: %w", err)
+			}
+		}
+		s.db, err = sqlx.Open("sqlite", SQLiteDSN(dsn))
+		// SQLite has one writer at a time; a small pool keeps readers
+		// concurrent without piling up writers that would only wait.
+		s.db.SetMaxOpenConns(4)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Taxonomy returns the taxonomy records are validated against.
+func (s *Store) Taxonomy() *Taxonomy { return s.tax }
+
+// migrate applies the embedded numbered migrations that have not run yet,
+// each in its own transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		base := filepath.Base(name)
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: %s: file name must start with a number", base)
+		}
+		if err := s.applyMigration(ctx, version, name); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, version int, name string) error {
+	return s.transact(ctx, func(tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		for _, stmt := range splitSQL(string(body)) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("%w in: %s", err, stmt)
+			}
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+			version, filepath.Base(name), s.now().Format(time.RFC3339Nano))
+		return err
+	})
+}
+
+// splitSQL splits a migration into statements on semicolons at line ends,
+// dropping comment lines.
+func splitSQL(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteString("\n")
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// transact runs fn in a transaction, committing if it returns nil.
+func (s *Store) transact(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// nextSeqs reserves n numbers of the change sequence and returns the first.
+// The UPDATE holds the counter's row lock until commit, so transactions
+// commit in sequence order and a follower never skips a number.
+func nextSeqs(ctx context.Context, tx *sqlx.Tx, n int) (int64, error) {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE change_counter SET seq = seq + ? WHERE id = 1`), n); err != nil {
+		return 0, fmt.Errorf("change sequence: %w", err)
+	}
+	var last int64
+	if err := tx.GetContext(ctx, &last, `SELECT seq FROM change_counter WHERE id = 1`); err != nil {
+		return 0, fmt.Errorf("change sequence: %w", err)
+	}
+	return last - int64(n) + 1, nil
+}
+
+type facilityRow struct {
+	Doc    string `db:"doc"`
+	Seq    int64  `db:"seq"`
+	Active bool   `db:"active"`
+}
+
+func (r facilityRow) facility() (*Facility, error) {
+	var f Facility
+	if err := json.Unmarshal([]byte(r.Doc), &f); err != nil {
+		return nil, fmt.Errorf("decode facility: %w", err)
+	}
+	f.Seq = r.Seq
+	f.Active = r.Active
+	return &f, nil
+}
+
+// prepare validates f and puts it in the canonical form stored.
+func (s *Store) prepare(f *Facility) error {
+	f.Services.Normalize()
+	if err := f.Validate(s.tax); err != nil {
+		return err
+	}
+	return nil
+}
+
+func writeFacility(ctx context.Context, tx *sqlx.Tx, f *Facility, insert bool) error {
+	doc, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode facility %s: %w", f.ID, err)
+	}
+	args := []any{f.Name, f.Address.City, f.Address.State, f.Address.ZIP, f.Lat, f.Lon, f.Source, f.SourceID,
+		f.LastVerified, f.Active, string(doc), f.CreatedAt.Format(time.RFC3339Nano), f.UpdatedAt.Format(time.RFC3339Nano), f.Seq, f.ID}
+	q := `UPDATE facilities SET name = ?, city = ?, state = ?, zip = ?, lat = ?, lon = ?, source = ?, source_id = ?,
+		last_verified = ?, active = ?, doc = ?, created_at = ?, updated_at = ?, seq = ? WHERE id = ?`
+	if insert {
+		q = `INSERT INTO facilities (name, city, state, zip, lat, lon, source, source_id, last_verified, active, doc,
+			created_at, updated_at, seq, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+		return fmt.Errorf("write facility %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+func getFacility(ctx context.Context, q sqlx.QueryerContext, id string) (*Facility, error) {
+	var row facilityRow
+	err := sqlx.GetContext(ctx, q, &row, q.(interface{ Rebind(string) string }).Rebind(
+		`SELECT doc, seq, active FROM facilities WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("no facility with id %q", id), Param: "id"}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get facility %s: %w", id, err)
+	}
+	return row.facility()
+}
+
+// Create adds a new facility. It fails with ECONFLICT if the id is taken.
+func (s *Store) Create(ctx context.Context, f *Facility) error {
+	if err := s.prepare(f); err != nil {
+		return err
+	}
+	return s.transact(ctx, func(tx *sqlx.Tx) error {
+		if _, err := getFacility(ctx, tx, f.ID); err == nil {
+			return &Error{Code: ECONFLICT, Param: "id", Message: fmt.Sprintf("a facility with id %q already exists", f.ID)}
+		} else if ErrorCode(err) != ENOTFOUND {
+			return err
+		}
+		seq, err := nextSeqs(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		f.CreatedAt, f.UpdatedAt, f.Seq, f.Active = now, now, seq, true
+		return writeFacility(ctx, tx, f, true)
+	})
+}
+
+// Update replaces an existing facility, keeping its creation time. It
+// fails with ENOTFOUND if there is none.
+func (s *Store) Update(ctx context.Context, f *Facility) error {
+	if err := s.prepare(f); err != nil {
+		return err
+	}
+	return s.transact(ctx, func(tx *sqlx.Tx) error {
+		old, err := getFacility(ctx, tx, f.ID)
+		if err != nil {
+			return err
+		}
+		seq, err := nextSeqs(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		f.CreatedAt, f.UpdatedAt, f.Seq = old.CreatedAt, s.now(), seq
+		return writeFacility(ctx, tx, f, false)
+	})
+}
+
+// Delete removes a facility from the directory. The row stays, inactive,
+// so that followers of the change sequence see the removal.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	return s.transact(ctx, func(tx *sqlx.Tx) error {
+		f, err := getFacility(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !f.Active {
+			return &Error{Code: ENOTFOUND, Param: "id", Message: fmt.Sprintf("facility %q was already removed", id)}
+		}
+		seq, err := nextSeqs(ctx, tx, 1)
+		if err != nil {
+			return err
+		}
+		f.Active, f.UpdatedAt, f.Seq = false, s.now(), seq
+		return writeFacility(ctx, tx, f, false)
+	})
+}
+
+// Get returns the facility with the given id, active or not.
+func (s *Store) Get(ctx context.Context, id string) (*Facility, error) {
+	return getFacility(ctx, s.db, id)
+}
+
+// ChangedSince returns up to limit facilities (removed ones included) whose
+// last write has a sequence number above seq, in sequence order.
+func (s *Store) ChangedSince(ctx context.Context, seq int64, limit int) ([]*Facility, error) {
+	if limit <= 0 || limit > MaxChangesPage {
+		limit = MaxChangesPage
+	}
+	var rows []facilityRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(
+		`SELECT doc, seq, active FROM facilities WHERE seq > ? ORDER BY seq LIMIT ?`), seq, limit); err != nil {
+		return nil, fmt.Errorf("changes since %d: %w", seq, err)
+	}
+	out := make([]*Facility, 0, len(rows))
+	for _, r := range rows {
+		f, err := r.facility()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Seq returns the last number taken from the change sequence.
+func (s *Store) Seq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.db.GetContext(ctx, &seq, `SELECT seq FROM change_counter WHERE id = 1`); err != nil {
+		return 0, fmt.Errorf("change sequence: %w", err)
+	}
+	return seq, nil
+}
+
+// Count returns the number of active facilities.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM facilities WHERE active = TRUE`); err != nil {
+		return 0, fmt.Errorf("count facilities: %w", err)
+	}
+	return n, nil
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+}
+
+// ImportOptions tunes Import.
+type ImportOptions struct {
+	// DryRun computes the result and rolls back.
+	DryRun bool
+	// Progress, if set, is called after each facility with the number done.
+	Progress func(done int)
+}
+
+// Import inserts or updates facilities by id, all in one transaction: if
+// the database fails, nothing is written. A facility that equals the stored
+// one (apart from timestamps) is left alone and keeps its sequence number,
+// so importing the same file twice changes nothing. Records must already be
+// valid: Import validates each and fails on the first invalid one.
+func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOptions) (ImportResult, error) {
+	var res ImportResult
+	for i := range facilities {
+		facilities[i].Active = true
+		if err := s.prepare(&facilities[i]); err != nil {
+			return res, fmt.Errorf("facility %s: %w", facilities[i].ID, err)
+		}
+	}
+	errDryRun := errors.New("dry run")
+	err := s.transact(ctx, func(tx *sqlx.Tx) error {
+		existing, err := loadExisting(ctx, tx, facilities)
+		if err != nil {
+			return err
+		}
+		var changed []int
+		for i := range facilities {
+			f := &facilities[i]
+			old, ok := existing[f.ID]
+			if ok && sameContent(old, f) {
+				res.Unchanged++
+				continue
+			}
+			changed = append(changed, i)
+		}
+		if len(changed) == 0 {
+			if opts.DryRun {
+				return errDryRun
+			}
+			return nil
+		}
+		seq, err := nextSeqs(ctx, tx, len(changed))
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for k, i := range changed {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			f := &facilities[i]
+			old, ok := existing[f.ID]
+			f.Seq, f.UpdatedAt, f.Active = seq+int64(k), now, true
+			if ok {
+				f.CreatedAt = old.CreatedAt
+				res.Updated++
+			} else {
+				f.CreatedAt = now
+				res.Inserted++
+			}
+			if err := writeFacility(ctx, tx, f, !ok); err != nil {
+				return err
+			}
+			if opts.Progress != nil {
+				opts.Progress(k + 1)
+			}
+		}
+		if opts.DryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import: %w", err)
+	}
+	return res, nil
+}
+
+// loadExisting reads the stored versions of the given facilities.
+func loadExisting(ctx context.Context, tx *sqlx.Tx, facilities []Facility) (map[string]*Facility, error) {
+	out := make(map[string]*Facility)
+	const chunk = 500
+	for start := 0; start < len(facilities); start += chunk {
+		end := min(start+chunk, len(facilities))
+		ids := make([]string, 0, end-start)
+		for _, f := range facilities[start:end] {
+			ids = append(ids, f.ID)
+		}
+		q, args, err := sqlx.In(`SELECT doc, seq, active FROM facilities WHERE id IN (?)`, ids)
+		if err != nil {
+			return nil, err
+		}
+		var rows []facilityRow
+		if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("load existing facilities: %w", err)
+		}
+		for _, r := range rows {
+			f, err := r.facility()
+			if err != nil {
+				return nil, err
+			}
+			out[f.ID] = f
+		}
+	}
+	return out, nil
+}
+
+// sameContent reports whether two records say the same thing, ignoring
+// the store's bookkeeping (timestamps and sequence number).
+func sameContent(old, f *Facility) bool {
+	a, b := *old, *f
+	a.CreatedAt, a.UpdatedAt, a.Seq = time.Time{}, time.Time{}, 0
+	b.CreatedAt, b.UpdatedAt, b.Seq = time.Time{}, time.Time{}, 0
+	// Round-trip b through JSON so nil and empty slices compare equal the
+	// way they are stored.
+	var bb Facility
+	raw, err := json.Marshal(b)
+	if err != nil || json.Unmarshal(raw, &bb) != nil {
+		return false
+	}
+	bb.Active = b.Active
+	return reflect.DeepEqual(a, bb)
+}
+
+// Meta returns the value stored under key, or "" if there is none.
+func (s *Store) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.GetContext(ctx, &v, s.db.Rebind(`SELECT value FROM store_meta WHERE key = ?`), key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read meta %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetMeta stores value under key.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	return s.transact(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE store_meta SET value = ? WHERE key = ?`), value, key)
+		if err != nil {
+			return fmt.Errorf("write meta %s: %w", key, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO store_meta (key, value) VALUES (?, ?)`), key, value); err != nil {
+			return fmt.Errorf("write meta %s: %w", key, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,139 @@
+// Package search indexes the directory for filtered geo-search. A Bleve
+// index on disk holds the text, keyword and geopoint fields and answers the
+// text part of a query; a derived in-memory catalog of every active
+// facility (points on a grid, taxonomy terms as bit sets) answers location,
+// filters, facets and ordering exactly, with haversine distances. Both are
+// derived from the directory store and kept in step with its change
+// sequence; either can be rebuilt at any time.
+//
+// The package logs nothing; callers pass a context to every call.
+package search
+
+import (
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/carefinder/carefinder/directory"
+)
+
+// mappingVersion changes whenever the mapping or the document layout does;
+// an index built with another version is rebuilt on open.
+const mappingVersion = "carefinder-facility-v1"
+
+// Bleve field names.
+const (
+	fieldName      = "name"
+	fieldAltNames  = "alternate_names"
+	fieldServices  = "services"
+	fieldAll       = "all"
+	fieldNameSort  = "name_sort"
+	fieldLocation  = "location"
+	docTypeFacility = "facility"
+)
+
+// newMapping returns the Bleve mapping for facilities: English-analyzed text
+// fields, one keyword field per taxonomy group (terms expanded with their
+// ancestors), and a geopoint. Nothing is stored; records come from the
+// catalog, so the index stays small.
+func newMapping() mapping.IndexMapping {
+	text := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		return f
+	}
+	kw := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		return f
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fieldName, text())
+	doc.AddFieldMappingsAt(fieldAltNames, text())
+	doc.AddFieldMappingsAt(fieldServices, text())
+	doc.AddFieldMappingsAt(fieldAll, text())
+	doc.AddFieldMappingsAt(fieldNameSort, kw())
+	for _, g := range directory.Groups() {
+		doc.AddFieldMappingsAt(string(g), kw())
+	}
+	loc := bleve.NewGeoPointFieldMapping()
+	loc.Store = false
+	loc.IncludeInAll = false
+	doc.AddFieldMappingsAt(fieldLocation, loc)
+
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.TypeField = "_type"
+	m.AddDocumentMapping(docTypeFacility, doc)
+	m.DefaultAnalyzer = en.AnalyzerName
+	m.DefaultType = docTypeFacility
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	_ = keyword.Name
+	return m
+}
+
+// bleveDoc is the document indexed for a facility.
+func bleveDoc(f *directory.Facility, tax *directory.Taxonomy) map[string]any {
+	var services []string
+	doc := map[string]any{
+		"_type":        docTypeFacility,
+		fieldName:      f.Name,
+		fieldNameSort:  sortName(f.Name),
+		fieldLocation:  []float64{f.Lon, f.Lat},
+	}
+	if len(f.AlternateNames) > 0 {
+		doc[fieldAltNames] = strings.Join(f.AlternateNames, " \n ")
+	}
+	for _, g := range directory.Groups() {
+		terms := expandTerms(tax, g, f.Services.Get(g))
+		if len(terms) > 0 {
+			doc[string(g)] = terms
+		}
+		for _, slug := range terms {
+			if t, ok := tax.Lookup(g, slug); ok {
+				services = append(services, t.Label.EN, t.Label.ES)
+			}
+		}
+	}
+	doc[fieldServices] = strings.Join(services, " \n ")
+	all := []string{f.Name}
+	all = append(all, f.AlternateNames...)
+	all = append(all, f.Description, f.Note, f.Address.City, f.Address.State, f.Address.ZIP)
+	all = append(all, f.Address.Lines...)
+	all = append(all, f.Accreditations...)
+	all = append(all, services...)
+	doc[fieldAll] = strings.Join(all, " \n ")
+	return doc
+}
+
+// expandTerms returns the given slugs of group g together with all their
+// ancestors, without duplicates, so that a filter on a parent term matches
+// facilities that list only a child.
+func expandTerms(tax *directory.Taxonomy, g directory.Group, slugs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range slugs {
+		for _, a := range tax.Ancestors(g, s) {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// sortName is the key facilities are ordered by when sorted by name.
+func sortName(name string) string {
+	return strings.Join(strings.Fields(strings.ToLower(name)), " ")
+}

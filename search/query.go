@@ -1,0 +1,395 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
+)
+
+// Limits on a query.
+const (
+	// DefaultLimit is the page size when none is asked for.
+	DefaultLimit = 20
+	// MaxLimit bounds the page size.
+	MaxLimit = 100
+	// MaxRadiusKm is the largest finite radius (500 miles); beyond it,
+	// ask for "any" distance.
+	MaxRadiusKm = 500 * 1.609344
+	// MaxTextLength bounds the free-text part of a query.
+	MaxTextLength = 200
+	// MaxFilterTerms bounds the number of slugs in one query.
+	MaxFilterTerms = 64
+)
+
+// Sort is the order of results.
+type Sort string
+
+// The orders a query can ask for.
+const (
+	SortDistance  Sort = "distance"
+	SortRelevance Sort = "relevance"
+	SortName      Sort = "name"
+)
+
+// Query is one search of the directory. The zero value (with Limit 0)
+// lists every facility by name.
+type Query struct {
+	// HasLocation says whether Center is set.
+	HasLocation bool
+	Center      orb.Point
+	// RadiusKm limits results to this great-circle distance from Center;
+	// 0 means no limit (nearest first, nationwide).
+	RadiusKm float64
+	// Filters holds slugs per taxonomy group: a facility matches if, in
+	// every group given, it offers at least one of the slugs (or a term
+	// below one of them).
+	Filters map[directory.Group][]string
+	// Text is free text matched against names and services, typo-tolerant.
+	Text string
+	// Sort defaults to distance with a location, relevance with text only,
+	// else name.
+	Sort   Sort
+	Limit  int
+	Cursor string
+}
+
+// Hit is one result.
+type Hit struct {
+	Facility *directory.Facility
+	// DistanceKm is the haversine distance from the query's center; NaN
+	// without a location.
+	DistanceKm float64
+	// Score is the text relevance; 0 without text.
+	Score float64
+}
+
+// Result is a page of hits with counts over the whole filtered set.
+type Result struct {
+	Total int
+	Hits  []Hit
+	// Facets counts, for every term of every group, the matching
+	// facilities that offer it (parents count their children's).
+	Facets     map[directory.Group]map[string]int
+	NextCursor string
+}
+
+// Normalize fills in defaults and checks the query, returning an error that
+// names the parameter at fault.
+func (q *Query) Normalize(tax *directory.Taxonomy) error {
+	if q.HasLocation {
+		lon, lat := q.Center[0], q.Center[1]
+		if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+			return directory.ParamErrorf("near", "the location %v,%v is not a latitude,longitude", lat, lon)
+		}
+		if q.RadiusKm < 0 || math.IsNaN(q.RadiusKm) || q.RadiusKm > MaxRadiusKm+1e-9 {
+			return directory.ParamErrorf("radius", "must be between 0 and 500 miles, or \"any\"")
+		}
+	} else if q.RadiusKm != 0 {
+		return directory.ParamErrorf("radius", "needs a location: give near, or lat and lon")
+	}
+	n := 0
+	for g, slugs := range q.Filters {
+		if _, ok := directory.ParseGroup(string(g)); !ok {
+			return directory.ParamErrorf(string(g), "unknown filter group")
+		}
+		for _, s := range slugs {
+			if err := tax.Validate(g, s); err != nil {
+				return directory.ParamErrorf(string(g), "%s", err.(*directory.Error).Message)
+			}
+		}
+		slices.Sort(slugs)
+		q.Filters[g] = slices.Compact(slugs)
+		n += len(q.Filters[g])
+	}
+	if n > MaxFilterTerms {
+		return directory.ParamErrorf("care", "too many filter terms (%d); at most %d", n, MaxFilterTerms)
+	}
+	q.Text = strings.Join(strings.Fields(q.Text), " ")
+	if len(q.Text) > MaxTextLength {
+		return directory.ParamErrorf("q", "is %d characters long; at most %d", len(q.Text), MaxTextLength)
+	}
+	switch q.Sort {
+	case "":
+		switch {
+		case q.HasLocation:
+			q.Sort = SortDistance
+		case q.Text != "":
+			q.Sort = SortRelevance
+		default:
+			q.Sort = SortName
+		}
+	case SortDistance:
+		if !q.HasLocation {
+			return directory.ParamErrorf("sort", "sorting by distance needs a location: give near, or lat and lon")
+		}
+	case SortRelevance, SortName:
+	default:
+		return directory.ParamErrorf("sort", "must be distance, relevance or name")
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultLimit
+	case q.Limit < 1 || q.Limit > MaxLimit:
+		return directory.ParamErrorf("limit", "must be between 1 and %d", MaxLimit)
+	}
+	return nil
+}
+
+// fingerprint identifies everything of the query but the page, so that a
+// cursor is only accepted by the query that made it.
+func (q *Query) fingerprint() uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%v|%.9f|%.9f|%.9f|%s|%s|", q.HasLocation, q.Center[0], q.Center[1], q.RadiusKm, q.Text, q.Sort)
+	for _, g := range directory.Groups() {
+		fmt.Fprintf(h, "%s=%s;", g, strings.Join(q.Filters[g], ","))
+	}
+	return h.Sum64()
+}
+
+// cursor is the position after the last hit of a page: its sort key.
+type cursor struct {
+	Q    uint64  `json:"q"`
+	D    float64 `json:"d,omitempty"`
+	R    float64 `json:"r,omitempty"`
+	N    string  `json:"n,omitempty"`
+	ID   string  `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, fp uint64) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+		return c, directory.ParamErrorf("cursor", "is not a cursor this service gave out; start again without it")
+	}
+	if c.Q != fp {
+		return c, directory.ParamErrorf("cursor", "belongs to a different search; start again without it")
+	}
+	return c, nil
+}
+
+// match is a facility that passed every condition.
+type match struct {
+	e     *entry
+	dist  float64
+	score float64
+}
+
+// less orders matches for sort s; ties always end with the id.
+func less(s Sort, a, b *match) int {
+	switch s {
+	case SortDistance:
+		if c := cmp.Compare(a.dist, b.dist); c != 0 {
+			return c
+		}
+	case SortRelevance:
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.dist, b.dist); c != 0 {
+			return c
+		}
+	case SortName:
+		if c := strings.Compare(a.e.nameKey, b.e.nameKey); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a.e.f.ID, b.e.f.ID)
+}
+
+// filterMasks turns the query's filters into one term mask per group.
+func (tb *termBits) filterMasks(q *Query) []termSet {
+	var masks []termSet
+	for _, g := range directory.Groups() {
+		slugs := q.Filters[g]
+		if len(slugs) == 0 {
+			continue
+		}
+		var m termSet
+		for _, s := range slugs {
+			m.add(tb.bit[directory.TermRef{Group: g, Slug: s}])
+		}
+		masks = append(masks, m)
+	}
+	return masks
+}
+
+// run answers q over the catalog. textScores, when not nil, holds the
+// Bleve score of every facility matching the query's text; only those
+// qualify.
+func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float64) (*Result, error) {
+	var after *match
+	fp := q.fingerprint()
+	if q.Cursor != "" {
+		cur, err := decodeCursor(q.Cursor, fp)
+		if err != nil {
+			return nil, err
+		}
+		after = &match{e: &entry{f: &directory.Facility{ID: cur.ID}, nameKey: cur.N}, dist: cur.D, score: cur.R}
+	}
+	masks := c.bits.filterMasks(q)
+	counts := make(facetCounts, len(c.bits.terms))
+	total := 0
+	var page []match
+	consider := func(e *entry, dist float64) {
+		if !e.alive {
+			return
+		}
+		for _, m := range masks {
+			if !e.terms.intersects(m) {
+				return
+			}
+		}
+		score := 0.0
+		if textScores != nil {
+			s, ok := textScores[e.f.ID]
+			if !ok {
+				return
+			}
+			score = s
+		}
+		total++
+		counts.add(e.terms)
+		m := match{e: e, dist: dist, score: score}
+		if after != nil && less(q.Sort, &m, after) <= 0 {
+			return
+		}
+		page = append(page, m)
+	}
+	noDist := math.NaN()
+	switch {
+	case textScores != nil:
+		// Text narrows the set most: visit only the facilities it matched.
+		for id := range textScores {
+			i, ok := c.byID[id]
+			if !ok {
+				continue
+			}
+			e := &c.entries[i]
+			d := noDist
+			if q.HasLocation {
+				d = geo.DistanceKm(q.Center, e.pt)
+				if q.RadiusKm > 0 && d > q.RadiusKm {
+					continue
+				}
+			}
+			consider(e, d)
+		}
+	case q.HasLocation && q.RadiusKm > 0:
+		c.grid.Within(q.Center, q.RadiusKm, func(i int, d float64) bool {
+			consider(&c.entries[i], d)
+			return true
+		})
+		for i := c.gridN; i < len(c.entries); i++ {
+			e := &c.entries[i]
+			if !e.alive {
+				continue
+			}
+			if d := geo.DistanceKm(q.Center, e.pt); d <= q.RadiusKm {
+				consider(e, d)
+			}
+		}
+	default:
+		for i := range c.entries {
+			e := &c.entries[i]
+			if !e.alive {
+				continue
+			}
+			d := noDist
+			if q.HasLocation {
+				d = geo.DistanceKm(q.Center, e.pt)
+			}
+			consider(e, d)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := &Result{Total: total, Facets: c.bits.facets(counts)}
+	// Only the page is sorted in full; the rest is partitioned away.
+	n := min(q.Limit, len(page))
+	if len(page) > n {
+		selectTop(page, n, func(a, b *match) int { return less(q.Sort, a, b) })
+		page = page[:n+1]
+	}
+	slices.SortFunc(page, func(a, b match) int { return less(q.Sort, &a, &b) })
+	more := len(page) > n
+	page = page[:n]
+	for _, m := range page {
+		res.Hits = append(res.Hits, Hit{Facility: m.e.f, DistanceKm: m.dist, Score: m.score})
+	}
+	if more && n > 0 {
+		last := page[n-1]
+		cur := cursor{Q: fp, ID: last.e.f.ID}
+		switch q.Sort {
+		case SortDistance:
+			cur.D = last.dist
+		case SortRelevance:
+			cur.R = last.score
+			cur.D = last.dist
+		case SortName:
+			cur.N = last.e.nameKey
+		}
+		res.NextCursor = encodeCursor(cur)
+	}
+	return res, nil
+}
+
+// selectTop rearranges s so that its k+1 smallest elements (by cmp) come
+// first, in any order: quickselect, linear on average.
+func selectTop(s []match, k int, cmpFn func(a, b *match) int) {
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		p := s[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for cmpFn(&s[i], &p) < 0 {
+				i++
+			}
+			for cmpFn(&s[j], &p) > 0 {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+}
+
+// facets turns per-bit counts into the result's per-group maps. Every term
+// appears, with 0 when nothing matches, so a page can show all choices.
+func (tb *termBits) facets(counts facetCounts) map[directory.Group]map[string]int {
+	out := make(map[directory.Group]map[string]int, len(directory.Groups()))
+	for _, g := range directory.Groups() {
+		out[g] = map[string]int{}
+	}
+	for b, ref := range tb.terms {
+		out[ref.Group][ref.Slug] = counts[b]
+	}
+	return out
+}

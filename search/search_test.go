@@ -1,0 +1,551 @@
+package search_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/paulmach/orb"
+
+	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/search"
+)
+
+// boundaryKm is how close to the edge of a circle a facility may be and
+// still be allowed to differ from the oracle (10 m).
+const boundaryKm = 0.010
+
+type fixture struct {
+	store *directory.Store
+	index *search.Index
+	dir   string
+	all   []directory.Facility
+}
+
+func mustStore(tb testing.TB, dir string) *directory.Store {
+	tb.Helper()
+	s, err := directory.Open(context.Background(), filepath.Join(dir, "store.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// mustIndex stores facilities in a fresh SQLite store and opens an index
+// over it.
+func mustIndex(tb testing.TB, facilities ...directory.Facility) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	dir := tb.TempDir()
+	s := mustStore(tb, dir)
+	if len(facilities) > 0 {
+		if _, err := s.Import(ctx, slices.Clone(facilities), directory.ImportOptions{}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), s, directory.DefaultTaxonomy())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ix.Close() })
+	return &fixture{store: s, index: ix, dir: dir, all: facilities}
+}
+
+// cities are cluster centres for random facilities: [lon, lat].
+var cities = []orb.Point{
+	{-86.78, 36.16}, {-74.00, 40.71}, {-87.63, 41.88}, {-118.24, 34.05}, {-95.37, 29.76},
+	{-122.42, 37.77}, {-80.19, 25.76}, {-104.99, 39.74}, {-149.90, 61.22}, {-157.86, 21.31},
+	{-66.11, 18.47}, {-71.06, 42.36},
+}
+
+// randomFacilities makes n facilities clustered around cities, with a
+// random mix of services. Some share a point exactly, to test ties.
+func randomFacilities(rng *rand.Rand, n int) []directory.Facility {
+	tax := directory.DefaultTaxonomy()
+	out := make([]directory.Facility, 0, n)
+	for i := range n {
+		c := cities[rng.IntN(len(cities))]
+		spread := []float64{0.05, 0.3, 1.5}[rng.IntN(3)]
+		p := orb.Point{c[0] + rng.NormFloat64()*spread, c[1] + rng.NormFloat64()*spread*0.8}
+		p[1] = math.Max(-89, math.Min(89, p[1]))
+		if i > 0 && rng.IntN(20) == 0 { // same building as the previous one
+			p = orb.Point{out[i-1].Lon, out[i-1].Lat}
+		}
+		f := directory.Facility{
+			ID:         fmt.Sprintf("r%05d", i),
+			Name:       fmt.Sprintf("%s Recovery %d", []string{"Hope", "Riverside", "New Day", "Harbor"}[rng.IntN(4)], i),
+			Lat:        p[1],
+			Lon:        p[0],
+			Address:    directory.Address{City: "Somewhere", State: "TN", ZIP: "37203"},
+			Provenance: directory.Provenance{Source: "test", SourceID: fmt.Sprint(i)},
+		}
+		for _, g := range directory.Groups() {
+			terms := tax.Terms(g)
+			for range rng.IntN(4) {
+				f.Services.Add(g, terms[rng.IntN(len(terms))].Slug)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// oracle answers a query by brute force: haversine on every facility,
+// filters by expanding each asked slug to its descendants.
+func oracle(all []directory.Facility, q search.Query) (ids []string, dists map[string]float64, facets map[directory.Group]map[string]int) {
+	tax := directory.DefaultTaxonomy()
+	type hit struct {
+		id   string
+		name string
+		d    float64
+	}
+	var hits []hit
+	dists = map[string]float64{}
+	facets = map[directory.Group]map[string]int{}
+	for _, g := range directory.Groups() {
+		facets[g] = map[string]int{}
+		for _, t := range tax.Terms(g) {
+			facets[g][t.Slug] = 0
+		}
+	}
+	for _, f := range all {
+		d := math.NaN()
+		if q.HasLocation {
+			d = geo.DistanceKm(q.Center, orb.Point{f.Lon, f.Lat})
+			if q.RadiusKm > 0 && d > q.RadiusKm {
+				continue
+			}
+		}
+		ok := true
+		for g, slugs := range q.Filters {
+			if len(slugs) == 0 {
+				continue
+			}
+			found := false
+			for _, s := range slugs {
+				for _, want := range tax.Descendants(g, s) {
+					if slices.Contains(f.Services.Get(g), want) {
+						found = true
+					}
+				}
+			}
+			ok = ok && found
+		}
+		if !ok {
+			continue
+		}
+		hits = append(hits, hit{f.ID, strings.ToLower(f.Name), d})
+		dists[f.ID] = d
+		for _, g := range directory.Groups() {
+			seen := map[string]bool{}
+			for _, s := range f.Services.Get(g) {
+				for _, a := range tax.Ancestors(g, s) {
+					if !seen[a] {
+						seen[a] = true
+						facets[g][a]++
+					}
+				}
+			}
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if q.Sort == search.SortName {
+			if c := strings.Compare(a.name, b.name); c != 0 {
+				return c
+			}
+		} else if c := cmp.Compare(a.d, b.d); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	for _, h := range hits {
+		ids = append(ids, h.id)
+	}
+	return ids, dists, facets
+}
+
+// allPages follows cursors to the end and returns every id in order.
+func allPages(tb testing.TB, ix *search.Index, q search.Query) ([]string, *search.Result) {
+	tb.Helper()
+	var ids []string
+	var first *search.Result
+	for page := 0; ; page++ {
+		res, err := ix.Search(context.Background(), q)
+		if err != nil {
+			tb.Fatalf("Search(%+v): %v", q, err)
+		}
+		if first == nil {
+			first = res
+		}
+		if res.Total != first.Total {
+			tb.Fatalf("total changed between pages: %d then %d", first.Total, res.Total)
+		}
+		for _, h := range res.Hits {
+			ids = append(ids, h.Facility.ID)
+		}
+		if res.NextCursor == "" {
+			return ids, first
+		}
+		if page > 10000 {
+			tb.Fatal("cursor never ends")
+		}
+		q.Cursor = res.NextCursor
+	}
+}
+
+// sameUpToBoundary compares two ordered id lists, allowing facilities
+// within boundaryKm of the circle's edge to be missing from either.
+func sameUpToBoundary(want, got []string, dists map[string]float64, center orb.Point, radiusKm float64, all map[string]directory.Facility) string {
+	near := func(id string) bool {
+		if radiusKm <= 0 {
+			return false
+		}
+		f := all[id]
+		return math.Abs(geo.DistanceKm(center, orb.Point{f.Lon, f.Lat})-radiusKm) <= boundaryKm
+	}
+	strip := func(ids []string) []string {
+		return slices.DeleteFunc(slices.Clone(ids), near)
+	}
+	return gocmp.Diff(strip(want), strip(got))
+}
+
+func randomQuery(rng *rand.Rand) search.Query {
+	tax := directory.DefaultTaxonomy()
+	c := cities[rng.IntN(len(cities))]
+	q := search.Query{
+		HasLocation: true,
+		Center:      orb.Point{c[0] + rng.NormFloat64(), c[1] + rng.NormFloat64()},
+		Limit:       1 + rng.IntN(100),
+		Filters:     map[directory.Group][]string{},
+	}
+	switch rng.IntN(6) {
+	case 0:
+		q.RadiusKm = 0 // any distance
+	default:
+		q.RadiusKm = math.Exp(rng.Float64()*math.Log(800)) + 0.5
+	}
+	for range rng.IntN(3) {
+		g := directory.Groups()[rng.IntN(6)]
+		terms := tax.Terms(g)
+		for range 1 + rng.IntN(2) {
+			q.Filters[g] = append(q.Filters[g], terms[rng.IntN(len(terms))].Slug)
+		}
+	}
+	return q
+}
+
+func TestSearchMatchesOracle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 3000
+	if testing.Short() {
+		n = 800
+	}
+	fx := mustIndex(t, randomFacilities(rng, n)...)
+	byID := map[string]directory.Facility{}
+	for _, f := range fx.all {
+		byID[f.ID] = f
+	}
+	queries := 300
+	if testing.Short() {
+		queries = 60
+	}
+	for i := range queries {
+		q := randomQuery(rng)
+		if i%10 == 9 {
+			q.Sort = search.SortName
+		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			wantIDs, dists, wantFacets := oracle(fx.all, q)
+			gotIDs, first := allPages(t, fx.index, q)
+			if diff := sameUpToBoundary(wantIDs, gotIDs, dists, q.Center, q.RadiusKm, byID); diff != "" {
+				t.Fatalf("query %+v: ids differ from the oracle (-want +got):\n%s", q, diff)
+			}
+			if first.Total != len(gotIDs) {
+				t.Errorf("total %d but %d ids over all pages", first.Total, len(gotIDs))
+			}
+			if math.Abs(float64(first.Total-len(wantIDs))) > 0 && !boundaryOnly(wantIDs, gotIDs, q, byID) {
+				t.Errorf("total %d, oracle %d", first.Total, len(wantIDs))
+			}
+			if len(wantIDs) == len(gotIDs) {
+				if diff := gocmp.Diff(wantFacets, first.Facets); diff != "" {
+					t.Errorf("facets differ from the oracle (-want +got):\n%s", diff)
+				}
+			}
+			for _, h := range first.Hits {
+				if want := dists[h.Facility.ID]; h.DistanceKm != want && !(math.IsNaN(want) && math.IsNaN(h.DistanceKm)) {
+					t.Errorf("%s: distance %v, oracle %v", h.Facility.ID, h.DistanceKm, want)
+				}
+			}
+		})
+	}
+}
+
+func boundaryOnly(want, got []string, q search.Query, byID map[string]directory.Facility) bool {
+	return sameUpToBoundary(want, got, nil, q.Center, q.RadiusKm, byID) == ""
+}
+
+func TestSearchTies(t *testing.T) {
+	// Five facilities at the same point must come back ordered by id, and
+	// paging one at a time must neither repeat nor skip any.
+	var fs []directory.Facility
+	for _, id := range []string{"e", "c", "a", "d", "b"} {
+		fs = append(fs, facility(id, "Same Place", 36.16, -86.78, directory.Services{Care: []string{"detox"}}))
+	}
+	fx := mustIndex(t, fs...)
+	ids, res := allPages(t, fx.index, search.Query{HasLocation: true, Center: orb.Point{-86.7, 36.1}, RadiusKm: 40, Limit: 1})
+	if diff := gocmp.Diff([]string{"a", "b", "c", "d", "e"}, ids); diff != "" {
+		t.Errorf("tie order (-want +got):\n%s", diff)
+	}
+	if res.Total != 5 {
+		t.Errorf("total %d", res.Total)
+	}
+}
+
+func facility(id, name string, lat, lon float64, s directory.Services) directory.Facility {
+	return directory.Facility{
+		ID: id, Name: name, Lat: lat, Lon: lon, Services: s,
+		Address:    directory.Address{City: "Nashville", State: "TN", ZIP: "37203"},
+		Provenance: directory.Provenance{Source: "test", SourceID: id},
+	}
+}
+
+// TestTextSearch checks relevance and typo tolerance as data: documents, a
+// query, and the ids expected in order.
+func TestTextSearch(t *testing.T) {
+	fx := mustIndex(t,
+		facility("detox1", "Cumberland Heights", 36.2, -86.9, directory.Services{Care: []string{"detox", "residential-short-term"}}),
+		facility("bup1", "Music City Recovery", 36.1, -86.7, directory.Services{Care: []string{"standard-outpatient"}, Medication: []string{"buprenorphine"}}),
+		facility("meth1", "Nashville Comprehensive Treatment Center", 36.15, -86.8, directory.Services{Care: []string{"outpatient"}, Medication: []string{"methadone"}}),
+		facility("es1", "Centro Hispano de Recuperación", 36.17, -86.75, directory.Services{Care: []string{"standard-outpatient"}, Language: []string{"es", "en"}}),
+		facility("far", "Cumberland Heights West", 35.0, -90.0, directory.Services{Care: []string{"detox"}}),
+	)
+	nash := orb.Point{-86.78, 36.16}
+	tests := []struct {
+		name string
+		q    search.Query
+		want []string
+	}{
+		{"exact service", search.Query{Text: "detox"}, []string{"detox1", "far"}},
+		{"typo detx", search.Query{Text: "detx"}, []string{"detox1", "far"}},
+		{"typo burprenorphine", search.Query{Text: "burprenorphine"}, []string{"bup1"}},
+		{"spanish label", search.Query{Text: "desintoxicación"}, []string{"detox1", "far"}},
+		{"name words all required", search.Query{Text: "cumberland heights west"}, []string{"far"}},
+		{"name ranks first", search.Query{Text: "music city"}, []string{"bup1"}},
+		{"text within radius", search.Query{Text: "cumberland", HasLocation: true, Center: nash, RadiusKm: 50}, []string{"detox1"}},
+		{"text with filter", search.Query{Text: "centro", Filters: map[directory.Group][]string{directory.GroupLanguage: {"es"}}}, []string{"es1"}},
+		{"by distance", search.Query{Text: "cumberland", HasLocation: true, Center: nash}, []string{"detox1", "far"}},
+		{"no match", search.Query{Text: "zzzzqqq"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := fx.index.Search(context.Background(), tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range res.Hits {
+				got = append(got, h.Facility.ID)
+			}
+			if tt.name == "exact service" || tt.name == "typo detx" || tt.name == "spanish label" {
+				slices.Sort(got) // equal relevance: order by id is not the point here
+			}
+			if diff := gocmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if res.Total != len(tt.want) {
+				t.Errorf("total %d, want %d", res.Total, len(tt.want))
+			}
+		})
+	}
+}
+
+func TestBadQueries(t *testing.T) {
+	fx := mustIndex(t, facility("a", "A", 36, -86, directory.Services{}))
+	tests := []struct {
+		q     search.Query
+		param string
+	}{
+		{search.Query{HasLocation: true, Center: orb.Point{-86, 91}}, "near"},
+		{search.Query{HasLocation: true, Center: orb.Point{-86, 36}, RadiusKm: 900}, "radius"},
+		{search.Query{RadiusKm: 10}, "radius"},
+		{search.Query{Filters: map[directory.Group][]string{directory.GroupCare: {"detx"}}}, "care"},
+		{search.Query{Sort: "distance"}, "sort"},
+		{search.Query{Sort: "price"}, "sort"},
+		{search.Query{Limit: 101}, "limit"},
+		{search.Query{Limit: -1}, "limit"},
+		{search.Query{Text: strings.Repeat("a", 201)}, "q"},
+		{search.Query{Cursor: "garbage!"}, "cursor"},
+		{search.Query{Cursor: "eyJxIjoxLCJpIjoiYSJ9"}, "cursor"}, // a cursor of another query
+	}
+	for _, tt := range tests {
+		_, err := fx.index.Search(context.Background(), tt.q)
+		var e *directory.Error
+		if err == nil || !errorAs(err, &e) || e.Param != tt.param || e.Code != directory.EINVALID {
+			t.Errorf("Search(%+v) = %v, want invalid %s", tt.q, err, tt.param)
+		}
+	}
+}
+
+func errorAs(err error, target **directory.Error) bool {
+	e, ok := err.(*directory.Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+func TestIndexFollowsStore(t *testing.T) {
+	ctx := context.Background()
+	fx := mustIndex(t, facility("a", "Alpha House", 36.16, -86.78, directory.Services{Care: []string{"detox"}}))
+	// Another process writes through its own connection to the same file.
+	other := mustStore(t, fx.dir)
+	b := facility("b", "Bravo Detox", 36.17, -86.77, directory.Services{Care: []string{"detox"}})
+	if err := other.Create(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	near := search.Query{HasLocation: true, Center: orb.Point{-86.78, 36.16}, RadiusKm: 10}
+	count := func() int {
+		res, err := fx.index.Search(ctx, near)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("before sync: %d", n)
+	}
+	if n, err := fx.index.Sync(ctx); err != nil || n != 1 {
+		t.Fatalf("Sync = %d, %v", n, err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("after sync: %d, want 2", n)
+	}
+	b.Lat, b.Lon = 40.0, -100.0 // moved far away
+	if err := other.Update(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	fx.index.Sync(ctx)
+	if n := count(); n != 0 {
+		t.Errorf("after move and delete: %d, want 0", n)
+	}
+	if _, ok := fx.index.Get("a"); ok {
+		t.Error("deleted facility still in the index")
+	}
+	res, _ := fx.index.Search(ctx, search.Query{Text: "alpha"})
+	if res.Total != 0 {
+		t.Errorf("deleted facility still found by text")
+	}
+	res, _ = fx.index.Search(ctx, search.Query{Text: "bravo", HasLocation: true, Center: orb.Point{-100, 40}, RadiusKm: 5})
+	if res.Total != 1 {
+		t.Errorf("moved facility not found at its new place by text+radius: %d", res.Total)
+	}
+}
+
+func TestIndexManyChangesCompact(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 7))
+	all := randomFacilities(rng, 500)
+	fx := mustIndex(t, all[:100]...)
+	if _, err := fx.store.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Move a few hundred by small steps, so the catalog both appends and
+	// compacts.
+	for i := range all[:300] {
+		all[i].Lat += 0.01
+	}
+	if _, err := fx.store.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.index.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		q := randomQuery(rng)
+		want, _, _ := oracle(all, q)
+		got, _ := allPages(t, fx.index, q)
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Fatalf("query %d after changes (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+func TestIndexReopenAndRebuild(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	fx := mustIndex(t, randomFacilities(rng, 200)...)
+	q := search.Query{Text: "hope", HasLocation: true, Center: cities[0], RadiusKm: 300}
+	want, _ := allPages(t, fx.index, q)
+	if len(want) == 0 {
+		t.Fatal("query finds nothing; pick another")
+	}
+	path := filepath.Join(fx.dir, "index")
+
+	if _, err := search.Open(ctx, path, fx.store, directory.DefaultTaxonomy()); err != search.ErrLocked {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	fx.index.Close()
+	current, _ := os.ReadFile(filepath.Join(path, "CURRENT"))
+
+	// A write while no index is open is picked up on the next open.
+	extra := facility("zz-new", "Hope Extra", cities[0][1], cities[0][0], directory.Services{})
+	if err := fx.store.Create(ctx, &extra); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := search.Open(ctx, path, fx.store, directory.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := os.ReadFile(filepath.Join(path, "CURRENT"))
+	if string(again) != string(current) {
+		t.Errorf("reopen rebuilt the index (%s -> %s)", current, again)
+	}
+	got, _ := allPages(t, ix, q)
+	if !slices.Contains(got, "zz-new") || len(got) != len(want)+1 {
+		t.Errorf("after reopen: %d results (want %d + zz-new)", len(got), len(want))
+	}
+	ix.Close()
+
+	// Damage the Bleve index: the next open rebuilds it from the store.
+	os.RemoveAll(filepath.Join(path, strings.TrimSpace(string(current)), "root.bolt"))
+	os.WriteFile(filepath.Join(path, strings.TrimSpace(string(current)), "index_meta.json"), []byte("{not json"), 0o644)
+	ix, err = search.Open(ctx, path, fx.store, directory.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	got2, _ := allPages(t, ix, q)
+	if diff := gocmp.Diff(got, got2); diff != "" {
+		t.Errorf("after rebuild (-want +got):\n%s", diff)
+	}
+	if err := ix.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got3, _ := allPages(t, ix, q)
+	if diff := gocmp.Diff(got, got3); diff != "" {
+		t.Errorf("after Rebuild (-want +got):\n%s", diff)
+	}
+	entries, _ := os.ReadDir(path)
+	dirs := 0
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs++
+		}
+	}
+	if dirs != 1 {
+		t.Errorf("%d index directories left behind, want 1", dirs)
+	}
+}

@@ -17,8 +17,8 @@ const gridCellDeg = 0.25
 // one bit (see termBits).
 type termSet [4]uint64
 
-func (s *termSet) add(bit int)           { s[bit>>6] |= 1 << (bit & 63) }
-func (s termSet) has(bit int) bool       { return s[bit>>6]&(1<<(bit&63)) != 0 }
+func (s *termSet) add(bit int)     { s[bit>>6] |= 1 << (bit & 63) }
+func (s termSet) has(bit int) bool { return s[bit>>6]&(1<<(bit&63)) != 0 }
 func (s termSet) intersects(o termSet) bool {
 	return s[0]&o[0] != 0 || s[1]&o[1] != 0 || s[2]&o[2] != 0 || s[3]&o[3] != 0
 }

@@ -26,12 +26,12 @@ const mappingVersion = "carefinder-facility-v1"
 
 // Bleve field names.
 const (
-	fieldName      = "name"
-	fieldAltNames  = "alternate_names"
-	fieldServices  = "services"
-	fieldAll       = "all"
-	fieldNameSort  = "name_sort"
-	fieldLocation  = "location"
+	fieldName       = "name"
+	fieldAltNames   = "alternate_names"
+	fieldServices   = "services"
+	fieldAll        = "all"
+	fieldNameSort   = "name_sort"
+	fieldLocation   = "location"
 	docTypeFacility = "facility"
 )
 
@@ -86,10 +86,10 @@ func newMapping() mapping.IndexMapping {
 func bleveDoc(f *directory.Facility, tax *directory.Taxonomy) map[string]any {
 	var services []string
 	doc := map[string]any{
-		"_type":        docTypeFacility,
-		fieldName:      f.Name,
-		fieldNameSort:  sortName(f.Name),
-		fieldLocation:  []float64{f.Lon, f.Lat},
+		"_type":       docTypeFacility,
+		fieldName:     f.Name,
+		fieldNameSort: sortName(f.Name),
+		fieldLocation: []float64{f.Lon, f.Lat},
 	}
 	if len(f.AlternateNames) > 0 {
 		doc[fieldAltNames] = strings.Join(f.AlternateNames, " \n ")

@@ -98,23 +98,32 @@ func (q *Query) Normalize(tax *directory.Taxonomy) error {
 	} else if q.RadiusKm != 0 {
 		return directory.ParamErrorf("radius", "needs a location: give near, or lat and lon")
 	}
-	n := 0
-	for g, slugs := range q.Filters {
+	for g := range q.Filters {
 		if _, ok := directory.ParseGroup(string(g)); !ok {
 			return directory.ParamErrorf(string(g), "unknown filter group")
 		}
+	}
+	n := 0
+	filters := make(map[directory.Group][]string, len(q.Filters))
+	for _, g := range directory.Groups() { // in display order, so the same error always wins
+		slugs := q.Filters[g]
 		for _, s := range slugs {
 			if err := tax.Validate(g, s); err != nil {
 				return directory.ParamErrorf(string(g), "%s", err.(*directory.Error).Message)
 			}
 		}
+		if len(slugs) == 0 {
+			continue
+		}
+		slugs = slices.Clone(slugs)
 		slices.Sort(slugs)
-		q.Filters[g] = slices.Compact(slugs)
-		n += len(q.Filters[g])
+		filters[g] = slices.Compact(slugs)
+		n += len(filters[g])
+		if n > MaxFilterTerms {
+			return directory.ParamErrorf(string(g), "too many filter terms (%d so far); at most %d in all", n, MaxFilterTerms)
+		}
 	}
-	if n > MaxFilterTerms {
-		return directory.ParamErrorf("care", "too many filter terms (%d); at most %d", n, MaxFilterTerms)
-	}
+	q.Filters = filters
 	q.Text = strings.Join(strings.Fields(q.Text), " ")
 	if len(q.Text) > MaxTextLength {
 		return directory.ParamErrorf("q", "is %d characters long; at most %d", len(q.Text), MaxTextLength)
@@ -159,15 +168,18 @@ func (q *Query) fingerprint() uint64 {
 
 // cursor is the position after the last hit of a page: its sort key.
 type cursor struct {
-	Q    uint64  `json:"q"`
-	D    float64 `json:"d,omitempty"`
-	R    float64 `json:"r,omitempty"`
-	N    string  `json:"n,omitempty"`
-	ID   string  `json:"i"`
+	Q  uint64  `json:"q"`
+	D  float64 `json:"d,omitempty"`
+	R  float64 `json:"r,omitempty"`
+	N  string  `json:"n,omitempty"`
+	ID string  `json:"i"`
 }
 
 func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(fmt.Sprintf("search: encode cursor %+v: %v", c, err)) // a NaN key: a bug here, not bad input
+	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -241,6 +253,9 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			return nil, err
 		}
 		after = &match{e: &entry{f: &directory.Facility{ID: cur.ID}, nameKey: cur.N}, dist: cur.D, score: cur.R}
+		if !q.HasLocation {
+			after.dist = math.NaN() // as every match's is
+		}
 	}
 	masks := c.bits.filterMasks(q)
 	counts := make(facetCounts, len(c.bits.terms))
@@ -341,7 +356,9 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			cur.D = last.dist
 		case SortRelevance:
 			cur.R = last.score
-			cur.D = last.dist
+			if q.HasLocation {
+				cur.D = last.dist
+			}
 		case SortName:
 			cur.N = last.e.nameKey
 		}

@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/carefinder/carefinder/data"
+	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/search"
+	"github.com/carefinder/carefinder/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+const (
+	// metaReindex is the store key a `reindex` run bumps to ask a running
+	// server to rebuild its index.
+	metaReindex = "reindex_requested"
+	// defaultDemoSize is how many demo facilities an empty directory gets.
+	defaultDemoSize = 3000
+	// demoSeed fixes the demo directory, so every fresh start shows the same.
+	demoSeed = 2015
+)
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", ""
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "-dirty"
+				}
+			}
+		}
+		if rev != "" {
+			return "dev-" + rev[:min(12, len(rev))] + dirty
+		}
+		if bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+func versionCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
+	return func(_ context.Context, args []string, e env) error {
+		if len(args) > 0 {
+			return usageError{"version takes no arguments"}
+		}
+		fmt.Fprintln(e.stdout, "carefinder", buildVersion())
+		return nil
+	}
+}
+
+// openStore opens the directory store the flags name.
+func (sf *storeFlags) openStore(ctx context.Context) (*directory.Store, error) {
+	dsn := sf.database
+	if dsn == "" {
+		if err := os.MkdirAll(sf.data, 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		dsn = filepath.Join(sf.data, "carefinder.db")
+	}
+	s, err := directory.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open directory store: %w", err)
+	}
+	return s, nil
+}
+
+func (sf *storeFlags) indexDir() string { return filepath.Join(sf.data, "index") }
+
+// ServeConfig is everything `carefinder serve` needs.
+type ServeConfig struct {
+	storeFlags
+	Addr         string
+	DemoSize     int
+	SyncInterval time.Duration
+	// Listening, if set, is told the bound address once the server
+	// accepts connections (tests listen on :0).
+	Listening func(addr string)
+}
+
+func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
+	cfg := ServeConfig{}
+	cfg.register(fs)
+	fs.StringVar(&cfg.Addr, "addr", ":8080", "address to listen on, HOST:PORT")
+	fs.IntVar(&cfg.DemoSize, "demo-size", defaultDemoSize, "facilities in the demo directory loaded into an empty store; 0 loads none")
+	fs.DurationVar(&cfg.SyncInterval, "sync-interval", time.Second, "how often to pick up changes other processes wrote to the store")
+	return func(ctx context.Context, args []string, e env) error {
+		if len(args) > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
+		}
+		logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+		return Serve(ctx, cfg, logger)
+	}
+}
+
+// Serve runs the search service until ctx ends.
+func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
+	start := time.Now()
+	store, err := cfg.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	gaz, err := geo.NewGazetteer()
+	if err != nil {
+		return err
+	}
+	if err := loadDemoIfEmpty(ctx, store, gaz, cfg.DemoSize, logger); err != nil {
+		return err
+	}
+	ix, err := search.Open(ctx, cfg.indexDir(), store, store.Taxonomy())
+	if err != nil {
+		return fmt.Errorf("open search index: %w", err)
+	}
+	defer ix.Close()
+	st := ix.Stats()
+	logger.Info("index ready", "facilities", st.Facilities, "seq", st.Seq, "took", time.Since(start).Round(time.Millisecond))
+
+	var ready atomic.Bool
+	ready.Store(true)
+	srv := web.NewServer(web.Config{
+		Index:     ix,
+		Store:     store,
+		Gazetteer: gaz,
+		Taxonomy:  store.Taxonomy(),
+		Logger:    logger,
+		Version:   buildVersion(),
+		Ready:     ready.Load,
+	})
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "data", cfg.data, "version", buildVersion())
+	if cfg.Listening != nil {
+		cfg.Listening(ln.Addr().String())
+	}
+
+	followCtx, stopFollow := context.WithCancel(ctx)
+	defer stopFollow()
+	go follow(followCtx, ix, store, cfg.SyncInterval, &ready, logger)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// follow keeps the index in step with the store: changes written by any
+// process, and rebuilds asked for by `carefinder reindex`.
+func follow(ctx context.Context, ix *search.Index, store *directory.Store, every time.Duration, ready *atomic.Bool, logger *slog.Logger) {
+	lastReq, _ := store.Meta(ctx, metaReindex)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := ix.Sync(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("sync index", "err", err)
+			ready.Store(false)
+			continue
+		case n > 0:
+			logger.Info("index synced", "changes", n, "seq", ix.Stats().Seq)
+		}
+		ready.Store(true)
+		req, err := store.Meta(ctx, metaReindex)
+		if err != nil || req == lastReq {
+			continue
+		}
+		lastReq = req
+		start := time.Now()
+		if err := ix.Rebuild(ctx); err != nil {
+			logger.Error("rebuild index", "err", err)
+			continue
+		}
+		logger.Info("index rebuilt on request", "facilities", ix.Stats().Facilities, "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// loadDemoIfEmpty fills a store that has never held anything with the
+// generated demo directory, so a fresh start has something to search.
+func loadDemoIfEmpty(ctx context.Context, store *directory.Store, gaz *geo.Gazetteer, n int, logger *slog.Logger) error {
+	seq, err := store.Seq(ctx)
+	if err != nil || seq > 0 || n <= 0 {
+		return err
+	}
+	start := time.Now()
+	fs := data.GenerateDemo(data.DemoOptions{Seed: demoSeed, N: n, ZIPs: gaz.ZIPs(), Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
+	res, err := store.Import(ctx, fs, directory.ImportOptions{})
+	if err != nil {
+		return fmt.Errorf("load demo directory: %w", err)
+	}
+	logger.Info("loaded the demo directory into the empty store", "facilities", res.Inserted, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func reindexCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
+	sf := &storeFlags{}
+	sf.register(fs)
+	return func(ctx context.Context, args []string, e env) error {
+		if len(args) > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
+		}
+		store, err := sf.openStore(ctx)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		start := time.Now()
+		// Opening also catches up (or builds a missing index); the
+		// Rebuild below then starts from the store afresh regardless.
+		ix, err := search.Open(ctx, sf.indexDir(), store, store.Taxonomy())
+		if errors.Is(err, search.ErrLocked) {
+			// The server holds the index; ask it to rebuild.
+			if err := store.SetMeta(ctx, metaReindex, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "The server holds the index; it was asked to rebuild it and will within a few seconds.")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer ix.Close()
+		if err := ix.Rebuild(ctx); err != nil {
+			return err
+		}
+		st := ix.Stats()
+		fmt.Fprintf(e.stdout, "Rebuilt the index: %d facilities, change sequence %d, in %s.\n", st.Facilities, st.Seq, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+}
+
+// Import formats this build reads.
+var importFormats = []string{"samhsa-2015"}
+
+func importCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
+	sf := &storeFlags{}
+	sf.register(fs)
+	format := fs.String("format", "", "input format: "+strings.Join(importFormats, ", "))
+	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, writing nothing")
+	verbose := fs.Bool("verbose", false, "list every warning, not only the first ones")
+	return func(ctx context.Context, args []string, e env) error {
+		if *format == "" {
+			return usageError{"--format is required (" + strings.Join(importFormats, ", ") + ")"}
+		}
+		if !slices.Contains(importFormats, *format) {
+			return usageError{fmt.Sprintf("format %q is not supported; use one of: %s", *format, strings.Join(importFormats, ", "))}
+		}
+		if len(args) != 1 {
+			return usageError{"give exactly one FILE, or - for standard input"}
+		}
+		return runImport(ctx, sf, args[0], *dryRun, *verbose, e)
+	}
+}
+
+// maxListed bounds how many rejections and warnings are printed one by one.
+const maxListed = 50
+
+func runImport(ctx context.Context, sf *storeFlags, path string, dryRun, verbose bool, e env) error {
+	start := time.Now()
+	var in io.Reader = e.stdin
+	name := "<stdin>"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in, name = f, path
+	}
+	store, err := sf.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := data.ParseSAMHSA2015(ctx, bufio.NewReaderSize(in, 1<<16), data.ParseOptions{Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	parsed := time.Since(start)
+	for i, r := range rep.Rejected {
+		if i == maxListed && !verbose {
+			fmt.Fprintf(e.stderr, "%s: … and %d more rejected rows (--verbose lists all)\n", name, len(rep.Rejected)-maxListed)
+			break
+		}
+		fmt.Fprintf(e.stderr, "%s:%d: rejected: %s\n", name, r.Line, r.Reason)
+	}
+	for i, w := range rep.Warnings {
+		if i == maxListed && !verbose {
+			fmt.Fprintf(e.stderr, "%s: … and %d more warnings (--verbose lists all)\n", name, len(rep.Warnings)-maxListed)
+			break
+		}
+		fmt.Fprintf(e.stderr, "%s:%d: warning: %s\n", name, w.Line, w.Reason)
+	}
+	facilities := make([]directory.Facility, len(rep.Records))
+	for i, r := range rep.Records {
+		facilities[i] = r.Facility
+	}
+	var progress func(int)
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(len(facilities),
+			progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("writing"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+		progress = func(done int) { bar.Set(done) }
+		defer bar.Finish()
+	}
+	res, err := store.Import(ctx, facilities, directory.ImportOptions{DryRun: dryRun, Progress: progress})
+	if err != nil {
+		return fmt.Errorf("%s: nothing was written: %w", name, err)
+	}
+	verb := "Imported"
+	if dryRun {
+		verb = "Dry run, nothing written: would import"
+	}
+	fmt.Fprintf(e.stdout, "%s %s: %d rows read, %d inserted, %d updated, %d unchanged, %d rejected, %d warnings (parse %s, total %s).\n",
+		verb, name, len(rep.Records)+len(rep.Rejected), res.Inserted, res.Updated, res.Unchanged, len(rep.Rejected), len(rep.Warnings),
+		parsed.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	if len(rep.UnmappedCodes) > 0 {
+		codes := make([]string, 0, len(rep.UnmappedCodes))
+		for c := range rep.UnmappedCodes {
+			codes = append(codes, c)
+		}
+		slices.SortFunc(codes, func(a, b string) int {
+			if d := rep.UnmappedCodes[b] - rep.UnmappedCodes[a]; d != 0 {
+				return d
+			}
+			return strings.Compare(a, b)
+		})
+		var parts []string
+		for _, c := range codes {
+			parts = append(parts, c+"="+strconv.Itoa(rep.UnmappedCodes[c]))
+		}
+		fmt.Fprintf(e.stdout, "Codes kept raw (no taxonomy term), rows carrying each: %s\n", strings.Join(parts, " "))
+	}
+	if !dryRun && res.Inserted+res.Updated > 0 {
+		fmt.Fprintln(e.stdout, "A running server picks the changes up within seconds; otherwise the index catches up when it next starts.")
+	}
+	return nil
+}

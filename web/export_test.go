@@ -1,0 +1,46 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// Route is a registered route, for tests that compare the router with the
+// OpenAPI document.
+type Route struct {
+	Path    string
+	Methods []string
+}
+
+// Routes lists the router's routes.
+func (s *Server) Routes() []Route {
+	var out []Route
+	s.router.Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		path, err := r.GetPathTemplate()
+		if err != nil {
+			return err
+		}
+		methods, _ := r.GetMethods()
+		out = append(out, Route{Path: path, Methods: methods})
+		return nil
+	})
+	return out
+}
+
+// OpenAPIDoc is the embedded OpenAPI document.
+var OpenAPIDoc = openAPIDoc
+
+// WithChain wraps h, in place of the router, in the server's middleware
+// chain, for tests that need a handler to misbehave.
+func (s *Server) WithChain(h http.Handler) http.Handler {
+	saved := s.router
+	defer func() { s.router = saved }()
+	r := mux.NewRouter()
+	r.PathPrefix("/").Handler(h)
+	s.router = r
+	return s.Handler()
+}
+
+// SearchParamNames are the parameters the search endpoint accepts.
+var SearchParamNames = searchParamNames

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carefinder/carefinder/directory"
+)
+
+// Limits on requests.
+const (
+	// maxQueryBytes bounds the raw query string of any request: a search
+	// needs a few hundred bytes at most, and parsing, geocoding and
+	// validating more only costs.
+	maxQueryBytes = 2048
+	// maxRequestIDLength bounds an X-Request-Id taken from the client.
+	maxRequestIDLength = 64
+)
+
+type contextKey int
+
+const (
+	requestIDKey contextKey = iota
+	routeKey
+)
+
+// requestID gives every request an id, taken from a well-formed incoming
+// X-Request-Id (so that a proxy's id carries through) or made up, and
+// returns it in the X-Request-Id response header.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLength {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
+
+// requestIDFrom returns the request id in ctx, or "".
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// setRoute records the matched route's path template in ctx, where the
+// metrics middleware left a place for it.
+func setRoute(ctx context.Context, route string) {
+	if p, ok := ctx.Value(routeKey).(*string); ok && route != "" {
+		*p = route
+	}
+}
+
+// responseRecorder remembers the status written through it.
+type responseRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (rec *responseRecorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *responseRecorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (rec *responseRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// statusOr returns the status written, or def if none was.
+func (rec *responseRecorder) statusOr(def int) int {
+	if rec.status == 0 {
+		return def
+	}
+	return rec.status
+}
+
+// accessLog logs one line per request. It logs the path but never the
+// query string: searches say where a person in crisis is and what they
+// need, which has no place in logs. Nor does it log any header.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &responseRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		status := rec.statusOr(http.StatusOK)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.logger.LogAttrs(r.Context(), level, "http request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Int("bytes", rec.bytes),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", requestIDFrom(r.Context())),
+		)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 with a JSON
+// body (when nothing was written yet), instead of a dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &responseRecorder{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.logger.ErrorContext(r.Context(), "panic serving request", "panic", fmt.Sprint(v),
+				"request_id", requestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path,
+				"stack", string(debug.Stack()))
+			if rec.status == 0 {
+				detail := errorDetail{Code: directory.EINTERNAL, Message: internalMessage}
+				w.Header().Set("Cache-Control", "no-store")
+				writeJSON(w, http.StatusInternalServerError, contentTypeJSON, errorBody{detail})
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries. No referrer
+// leaves the site: a search URL says where someone is and what they seek.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// publicAPI reports whether path belongs to the public read-only API,
+// which any web page may call.
+func publicAPI(path string) bool {
+	return strings.HasPrefix(path, "/api/v1/") && !strings.HasPrefix(path, "/api/v1/admin/")
+}
+
+// corsMaxAgeSeconds is how long a browser may cache a preflight answer.
+const corsMaxAgeSeconds = 86400
+
+// cors lets any origin read the public API, and answers its preflight
+// requests. Per-partner origin rules will sit here too.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !publicAPI(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Accept, Accept-Language, Content-Type, X-Request-Id")
+			h.Set("Access-Control-Max-Age", strconv.Itoa(corsMaxAgeSeconds))
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.Set("Access-Control-Expose-Headers", "X-Request-Id")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitQuery refuses query strings longer than maxQueryBytes.
+func (s *Server) limitQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n := len(r.URL.RawQuery); n > maxQueryBytes {
+			s.serveError(w, r, &apiError{Status: http.StatusRequestURITooLong, Code: codeURITooLong,
+				Message: fmt.Sprintf("the query string is %d bytes long; at most %d", n, maxQueryBytes)})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

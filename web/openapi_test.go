@@ -1,0 +1,204 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/carefinder/carefinder/web"
+)
+
+// mustOpenAPI loads and validates the embedded OpenAPI document.
+func mustOpenAPI(tb testing.TB) (*openapi3.T, routers.Router) {
+	tb.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(web.OpenAPIDoc)
+	if err != nil {
+		tb.Fatalf("load openapi.json: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		tb.Fatalf("openapi.json is not a valid OpenAPI document: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		tb.Fatalf("openapi.json is version %s, want 3.1", doc.OpenAPI)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return doc, router
+}
+
+// Real responses of the running server conform to the OpenAPI document:
+// status documented, headers and body valid against their schemas.
+func TestOpenAPIResponses(t *testing.T) {
+	e := mustServer(t)
+	doc, router := mustOpenAPI(t)
+	tests := []struct {
+		name   string
+		path   string
+		accept string
+		status int
+		// validRequest is false for requests that break the document on
+		// purpose; their responses are still checked.
+		badRequest bool
+	}{
+		{name: "search json", path: "/api/v1/search?near=37203&care=detox&limit=1", status: 200},
+		{name: "search any radius, filters", path: "/api/v1/search?near=Nashville,+TN&radius=any&care=inpatient&payment=medicaid,self-pay", status: 200},
+		{name: "search without location", path: "/api/v1/search?q=detox&language=es", status: 200},
+		{name: "search lat lon", path: "/api/v1/search?lat=42.35&lon=-71.13&radius=40km", status: 200},
+		{name: "search empty", path: "/api/v1/search?near=99501&care=detox&radius=1mi", status: 200},
+		{name: "search geojson", path: "/api/v1/search?near=37203&format=geojson&limit=2", status: 200},
+		{name: "search geojson by Accept", path: "/api/v1/search?near=02134", accept: "application/geo+json", status: 200},
+		{name: "search error", path: "/api/v1/search?near=37203&radius=600mi", status: 400},
+		{name: "search unknown slug", path: "/api/v1/search?care=detx", status: 400},
+		{name: "search unknown parameter", path: "/api/v1/search?carr=detox", status: 400, badRequest: true},
+		{name: "facility", path: "/api/v1/facilities/" + idMusicCity, status: 200},
+		{name: "facility not found", path: "/api/v1/facilities/nope", status: 404},
+		{name: "taxonomy", path: "/api/v1/taxonomy", status: 200},
+		{name: "geocode", path: "/api/v1/geocode?q=37203", status: 200},
+		{name: "geocode city", path: "/api/v1/geocode?q=Boston,+MA", status: 200},
+		{name: "geocode error", path: "/api/v1/geocode?q=Bostn,+MA", status: 400},
+		{name: "geocode without q", path: "/api/v1/geocode", status: 400, badRequest: true},
+		{name: "openapi", path: "/api/v1/openapi.json", status: 200},
+		{name: "healthz", path: "/healthz", status: 200},
+		{name: "readyz", path: "/readyz", status: 200},
+		{name: "metrics", path: "/metrics", status: 200},
+		{name: "root", path: "/", status: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			if tt.accept != "" {
+				h.Set("Accept", tt.accept)
+			}
+			r := e.do(t, http.MethodGet, tt.path, h)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			validate(t, router, tt.path, tt.accept, r, !tt.badRequest)
+		})
+	}
+
+	// Errors outside any operation (unknown path, wrong method, URI too
+	// long) still have the documented error shape.
+	errSchema := doc.Components.Schemas["Error"].Value
+	for _, req := range []struct{ method, path string }{
+		{http.MethodGet, "/api/v1/nowhere"},
+		{http.MethodPost, "/api/v1/search"},
+		{http.MethodGet, "/api/v1/search?q=" + strings.Repeat("x", 3000)},
+	} {
+		r := e.do(t, req.method, req.path, nil)
+		var v any
+		if err := json.Unmarshal(r.body, &v); err != nil {
+			t.Fatalf("%s %s: %v", req.method, req.path, err)
+		}
+		if err := errSchema.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
+			t.Errorf("%s %.40s: %d body does not match Error: %v", req.method, req.path, r.status, err)
+		}
+	}
+
+	// With the server not ready, /readyz answers a documented 503.
+	e.ready.Store(false)
+	r := e.get(t, "/readyz")
+	if r.status != http.StatusServiceUnavailable {
+		t.Fatalf("readyz: %d", r.status)
+	}
+	validate(t, router, "/readyz", "", r, true)
+}
+
+// validate checks one exchange against the document.
+func validate(t *testing.T, router routers.Router, path, accept string, r response, checkRequest bool) {
+	t.Helper()
+	ctx := context.Background()
+	req, err := http.NewRequest(http.MethodGet, "http://carefinder.test"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	route, pathParams, err := router.FindRoute(req)
+	if err != nil {
+		t.Fatalf("%s is not in the document: %v", path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route,
+		Options: &openapi3filter.Options{MultiError: true}}
+	if checkRequest {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			t.Errorf("request does not conform: %v", err)
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 r.status,
+		Header:                 r.header,
+		Body:                   io.NopCloser(bytes.NewReader(r.body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		// kin-openapi cannot decode HTML; the status and headers are checked.
+		out.Options.ExcludeResponseBody = true
+	}
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		t.Errorf("response does not conform: %v\nbody: %.600s", err, r.body)
+	}
+}
+
+// Every route of the router is documented, and every documented path
+// answers.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	e := mustServer(t)
+	doc, _ := mustOpenAPI(t)
+	var routed []string
+	for _, r := range e.server.Routes() {
+		if !slices.Contains(r.Methods, http.MethodGet) {
+			t.Errorf("route %s %v: the document describes GET only", r.Path, r.Methods)
+		}
+		routed = append(routed, r.Path)
+	}
+	var documented []string
+	for path, item := range doc.Paths.Map() {
+		if item.Get == nil {
+			t.Errorf("%s: no GET operation", path)
+		}
+		for method := range item.Operations() {
+			if method != http.MethodGet {
+				t.Errorf("%s: documents %s, which the router does not serve", path, method)
+			}
+		}
+		documented = append(documented, path)
+		r := e.get(t, strings.ReplaceAll(path, "{id}", idMusicCity))
+		if r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed {
+			t.Errorf("documented %s answers %d", path, r.status)
+		}
+	}
+	slices.Sort(routed)
+	slices.Sort(documented)
+	if diff := cmp.Diff(documented, routed); diff != "" {
+		t.Errorf("paths (-documented +routed):\n%s", diff)
+	}
+
+	// The search parameters documented are the ones accepted.
+	var params []string
+	for _, p := range doc.Paths.Value("/api/v1/search").Get.Parameters {
+		params = append(params, p.Value.Name)
+	}
+	want := slices.Clone(web.SearchParamNames)
+	slices.Sort(want)
+	slices.Sort(params)
+	if diff := cmp.Diff(want, params); diff != "" {
+		t.Errorf("search parameters (-accepted +documented):\n%s", diff)
+	}
+}

@@ -61,7 +61,7 @@ func buildVersion() string {
 		if rev != "" {
 			return "dev-" + rev[:min(12, len(rev))] + dirty
 		}
-		if bi.Main.Version != "" {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			return bi.Main.Version
 		}
 	}

@@ -1,0 +1,91 @@
+package search_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/carefinder/carefinder/data"
+	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/internal/sharedtest"
+	"github.com/carefinder/carefinder/search"
+)
+
+// realDirectory imports the real 2015 directory into a fresh store and
+// index, or skips when the shared data is absent.
+func realDirectory(b *testing.B) *fixture {
+	b.Helper()
+	path := sharedtest.File(b, "data/samhsa-directory-2015.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{Taxonomy: directory.DefaultTaxonomy()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fs []directory.Facility
+	for _, r := range rep.Records {
+		fs = append(fs, r.Facility)
+	}
+	return mustIndex(b, fs...)
+}
+
+// typicalQueries draws n "typical queries" at ZIP centroids (where people
+// live): 25 miles, one or two care filters, sometimes a payment filter.
+func typicalQueries(b *testing.B, n int) []search.Query {
+	gaz, err := geo.NewGazetteer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	zips := gaz.ZIPs()
+	rng := rand.New(rand.NewPCG(42, 42))
+	care := []string{"detox", "inpatient", "residential", "outpatient", "intensive-outpatient", "telehealth"}
+	pay := []string{"medicaid", "private-insurance", "sliding-scale", "medicare"}
+	qs := make([]search.Query, n)
+	for i := range qs {
+		z := zips[rng.IntN(len(zips))]
+		q := search.Query{HasLocation: true, Center: orb.Point(z.Point), RadiusKm: geo.MiToKm(25),
+			Filters: map[directory.Group][]string{directory.GroupCare: {care[rng.IntN(len(care))]}}}
+		if rng.IntN(2) == 0 {
+			q.Filters[directory.GroupCare] = append(q.Filters[directory.GroupCare], care[rng.IntN(len(care))])
+		}
+		if rng.IntN(3) == 0 {
+			q.Filters[directory.GroupPayment] = []string{pay[rng.IntN(len(pay))]}
+		}
+		qs[i] = q
+	}
+	return qs
+}
+
+// BenchmarkTypicalQueryReal runs the typical query over the real 2015
+// directory and reports latency percentiles.
+//
+//	go test -run '^$' -bench TypicalQueryReal ./search
+func BenchmarkTypicalQueryReal(b *testing.B) {
+	fx := realDirectory(b)
+	qs := typicalQueries(b, 4096)
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := fx.index.Search(ctx, qs[i%len(qs)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+

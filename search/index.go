@@ -320,23 +320,6 @@ func (ix *Index) Sync(ctx context.Context) (int, error) {
 	}
 }
 
-// Follow calls Sync every interval until ctx ends, passing errors to
-// onError (which may be nil).
-func (ix *Index) Follow(ctx context.Context, interval time.Duration, onError func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := ix.Sync(ctx); err != nil && onError != nil && ctx.Err() == nil {
-				onError(err)
-			}
-		}
-	}
-}
-
 // Get returns the active facility with the given id, as the index has it.
 func (ix *Index) Get(id string) (*directory.Facility, bool) {
 	ix.mu.RLock()

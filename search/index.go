@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bquery "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/paulmach/orb"
@@ -376,11 +377,10 @@ func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, 
 	n := len(ix.cat.entries)
 	ix.mu.RUnlock()
 
-	must := bleve.NewMatchQuery(q.Text)
-	must.SetField(fieldAll)
-	must.SetAutoFuzziness(true)
-	must.SetOperator(1) // AND: every word must match
-	conj := bleve.NewConjunctionQuery(must)
+	conj, ok := textQuery(idx, q.Text)
+	if !ok {
+		return map[string]float64{}, nil // only stop words: nothing to match
+	}
 	for _, g := range directory.Groups() {
 		if slugs := q.Filters[g]; len(slugs) > 0 {
 			var any []bquery.Query
@@ -406,13 +406,9 @@ func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, 
 	phrase := bleve.NewMatchPhraseQuery(q.Text)
 	phrase.SetField(fieldName)
 	phrase.SetBoost(5)
-	services := bleve.NewMatchQuery(q.Text)
-	services.SetField(fieldServices)
-	services.SetAutoFuzziness(true)
-	services.SetBoost(2)
 	top := bleve.NewBooleanQuery()
 	top.AddMust(conj)
-	top.AddShould(name, phrase, services)
+	top.AddShould(name, phrase)
 
 	req := bleve.NewSearchRequestOptions(top, max(n, 1), 0, false)
 	res, err := idx.SearchInContext(ctx, req)
@@ -427,6 +423,29 @@ func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, 
 		scores[h.ID] = h.Score
 	}
 	return scores, nil
+}
+
+// textQuery requires every word of text to match, typo-tolerant, in the
+// facility's names and address (field all) or in its services' labels. It
+// reports false when no word survives analysis (only stop words).
+func textQuery(idx bleve.Index, text string) (*bquery.ConjunctionQuery, bool) {
+	analyzer := idx.Mapping().AnalyzerNamed(en.AnalyzerName)
+	conj := bleve.NewConjunctionQuery()
+	for _, word := range strings.Fields(text) {
+		if analyzer != nil && len(analyzer.Analyze([]byte(word))) == 0 {
+			continue
+		}
+		var either []bquery.Query
+		for _, field := range []string{fieldAll, fieldServices} {
+			m := bleve.NewMatchQuery(word)
+			m.SetField(field)
+			m.SetAutoFuzziness(true)
+			m.SetOperator(bquery.MatchQueryOperatorAnd)
+			either = append(either, m)
+		}
+		conj.AddQuery(bleve.NewDisjunctionQuery(either...))
+	}
+	return conj, len(conj.Conjuncts) > 0
 }
 
 // boxAround returns a bounding box a little larger than the circle, for

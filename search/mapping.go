@@ -22,7 +22,7 @@ import (
 
 // mappingVersion changes whenever the mapping or the document layout does;
 // an index built with another version is rebuilt on open.
-const mappingVersion = "carefinder-facility-v1"
+const mappingVersion = "carefinder-facility-v2"
 
 // Bleve field names.
 const (
@@ -106,12 +106,14 @@ func bleveDoc(f *directory.Facility, tax *directory.Taxonomy) map[string]any {
 		}
 	}
 	doc[fieldServices] = strings.Join(services, " \n ")
+	// Service labels stay in their own field, not repeated in all: a text
+	// query asks every word of either (see textQuery), and analyzing the
+	// labels once halves the cost of indexing.
 	all := []string{f.Name}
 	all = append(all, f.AlternateNames...)
 	all = append(all, f.Description, f.Note, f.Address.City, f.Address.State, f.Address.ZIP)
 	all = append(all, f.Address.Lines...)
 	all = append(all, f.Accreditations...)
-	all = append(all, services...)
 	doc[fieldAll] = strings.Join(all, " \n ")
 	return doc
 }

@@ -43,28 +43,33 @@ func newTermBits(tax *directory.Taxonomy) *termBits {
 	return tb
 }
 
-// set returns the facility's terms, expanded with their ancestors.
-func (tb *termBits) set(f *directory.Facility) termSet {
-	var s termSet
-	for _, g := range directory.Groups() {
-		for _, slug := range f.Services.Get(g) {
-			for _, a := range tb.tax.Ancestors(g, slug) {
-				if b, ok := tb.bit[directory.TermRef{Group: g, Slug: a}]; ok {
-					s.add(b)
-				}
-			}
-		}
-	}
-	return s
+// entry is one facility in the catalog: what search needs to find, filter
+// and order it, and a summary to show it by. A dead entry (a facility since
+// changed or removed) has no summary.
+type entry struct {
+	id      string
+	pt      orb.Point
+	terms   termSet // offered terms, expanded with their ancestors
+	nameKey string
+	sum     *summary
 }
 
-// entry is one facility in the catalog.
-type entry struct {
-	f       *directory.Facility
-	pt      orb.Point
-	terms   termSet
-	nameKey string
-	alive   bool
+func (e *entry) alive() bool { return e.sum != nil }
+
+// summary is the part of a facility a result shows: everything a person
+// needs to pick a place and call it. Descriptions, hours and the like are
+// left to the store, which serves the full record; keeping them out keeps
+// a million facilities in memory affordable.
+type summary struct {
+	name         string
+	address      directory.Address
+	phones       directory.Phones
+	website      string
+	open247      bool
+	source       string
+	sourceID     string
+	lastVerified string
+	own          termSet // terms as the facility lists them, not expanded
 }
 
 // catalog holds every active facility in memory. Entries below gridN are on
@@ -84,21 +89,59 @@ func newCatalog(bits *termBits) *catalog {
 	return &catalog{bits: bits, byID: map[string]int32{}, grid: geo.NewGrid(gridCellDeg)}
 }
 
+// own returns the facility's terms as listed, without ancestors.
+func (tb *termBits) own(f *directory.Facility) termSet {
+	var s termSet
+	for _, g := range directory.Groups() {
+		for _, slug := range f.Services.Get(g) {
+			if b, ok := tb.bit[directory.TermRef{Group: g, Slug: slug}]; ok {
+				s.add(b)
+			}
+		}
+	}
+	return s
+}
+
+// expand adds every term's ancestors.
+func (tb *termBits) expand(own termSet) termSet {
+	out := own
+	for b, ref := range tb.terms {
+		if own.has(b) {
+			for _, a := range tb.tax.Ancestors(ref.Group, ref.Slug)[1:] {
+				out.add(tb.bit[directory.TermRef{Group: ref.Group, Slug: a}])
+			}
+		}
+	}
+	return out
+}
+
 // apply records a change: an active facility is added or replaced, an
 // inactive one removed.
 func (c *catalog) apply(f *directory.Facility) {
-	if i, ok := c.byID[f.ID]; ok {
-		c.entries[i].alive = false
-		c.entries[i].f = nil
-		delete(c.byID, f.ID)
-		c.live--
-	}
 	if !f.Active {
+		c.remove(f.ID)
 		return
 	}
-	c.byID[f.ID] = int32(len(c.entries))
+	own := c.bits.own(f)
+	c.add(f.ID, orb.Point{f.Lon, f.Lat}, &summary{
+		name: f.Name, address: f.Address, phones: f.Phones, website: f.Website, open247: f.Open247,
+		source: f.Source, sourceID: f.SourceID, lastVerified: f.LastVerified, own: own,
+	})
+}
+
+func (c *catalog) remove(id string) {
+	if i, ok := c.byID[id]; ok {
+		c.entries[i].sum = nil
+		delete(c.byID, id)
+		c.live--
+	}
+}
+
+func (c *catalog) add(id string, pt orb.Point, sum *summary) {
+	c.remove(id)
+	c.byID[id] = int32(len(c.entries))
 	c.entries = append(c.entries, entry{
-		f: f, pt: orb.Point{f.Lon, f.Lat}, terms: c.bits.set(f), nameKey: sortName(f.Name), alive: true,
+		id: id, pt: pt, terms: c.bits.expand(sum.own), nameKey: sortName(sum.name), sum: sum,
 	})
 	c.live++
 }
@@ -115,7 +158,7 @@ func (c *catalog) needsCompaction() bool {
 func (c *catalog) compact() {
 	kept := make([]entry, 0, c.live)
 	for _, e := range c.entries {
-		if e.alive {
+		if e.alive() {
 			kept = append(kept, e)
 		}
 	}
@@ -123,7 +166,7 @@ func (c *catalog) compact() {
 	clear(c.byID)
 	pts := make([]orb.Point, len(kept))
 	for i, e := range kept {
-		c.byID[e.f.ID] = int32(i)
+		c.byID[e.id] = int32(i)
 		pts[i] = e.pt
 	}
 	c.grid = geo.NewGrid(gridCellDeg)
@@ -131,13 +174,33 @@ func (c *catalog) compact() {
 	c.gridN = len(kept)
 }
 
-// get returns the active facility with the given id.
+// facility returns the summary of entry e as a Facility. Slices in it may
+// be shared with the catalog: callers must not modify them.
+func (c *catalog) facility(e *entry) *directory.Facility {
+	s := e.sum
+	f := &directory.Facility{
+		ID: e.id, Name: s.name, Address: s.address, Lat: e.pt[1], Lon: e.pt[0], Phones: s.phones,
+		Website: s.website, Open247: s.open247, Active: true,
+		Provenance: directory.Provenance{Source: s.source, SourceID: s.sourceID, LastVerified: s.lastVerified},
+	}
+	for _, g := range directory.Groups() {
+		f.Services.Set(g, []string{})
+	}
+	for b, ref := range c.bits.terms {
+		if s.own.has(b) {
+			f.Services.Set(ref.Group, append(f.Services.Get(ref.Group), ref.Slug))
+		}
+	}
+	return f
+}
+
+// get returns the summary of the active facility with the given id.
 func (c *catalog) get(id string) (*directory.Facility, bool) {
 	i, ok := c.byID[id]
 	if !ok {
 		return nil, false
 	}
-	return c.entries[i].f, true
+	return c.facility(&c.entries[i]), true
 }
 
 // facetCounts counts, per term bit, the entries that carry it.

@@ -66,6 +66,10 @@ type Query struct {
 
 // Hit is one result.
 type Hit struct {
+	// Facility holds what a result shows: id, name, address, point,
+	// phones, website, open 24/7, services and provenance. Descriptions,
+	// hours and the rest are in the store's full record. Treat it as
+	// read-only: it may share slices with the index.
 	Facility *directory.Facility
 	// DistanceKm is the haversine distance from the query's center; NaN
 	// without a location.
@@ -221,7 +225,7 @@ func less(s Sort, a, b *match) int {
 			return c
 		}
 	}
-	return strings.Compare(a.e.f.ID, b.e.f.ID)
+	return strings.Compare(a.e.id, b.e.id)
 }
 
 // filterMasks turns the query's filters into one term mask per group.
@@ -252,7 +256,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		if err != nil {
 			return nil, err
 		}
-		after = &match{e: &entry{f: &directory.Facility{ID: cur.ID}, nameKey: cur.N}, dist: cur.D, score: cur.R}
+		after = &match{e: &entry{id: cur.ID, nameKey: cur.N}, dist: cur.D, score: cur.R}
 		if !q.HasLocation {
 			after.dist = math.NaN() // as every match's is
 		}
@@ -262,7 +266,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	total := 0
 	var page []match
 	consider := func(e *entry, dist float64) {
-		if !e.alive {
+		if !e.alive() {
 			return
 		}
 		for _, m := range masks {
@@ -272,7 +276,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		}
 		score := 0.0
 		if textScores != nil {
-			s, ok := textScores[e.f.ID]
+			s, ok := textScores[e.id]
 			if !ok {
 				return
 			}
@@ -312,7 +316,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		})
 		for i := c.gridN; i < len(c.entries); i++ {
 			e := &c.entries[i]
-			if !e.alive {
+			if !e.alive() {
 				continue
 			}
 			if d := geo.DistanceKm(q.Center, e.pt); d <= q.RadiusKm {
@@ -322,7 +326,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	default:
 		for i := range c.entries {
 			e := &c.entries[i]
-			if !e.alive {
+			if !e.alive() {
 				continue
 			}
 			d := noDist
@@ -346,11 +350,11 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	more := len(page) > n
 	page = page[:n]
 	for _, m := range page {
-		res.Hits = append(res.Hits, Hit{Facility: m.e.f, DistanceKm: m.dist, Score: m.score})
+		res.Hits = append(res.Hits, Hit{Facility: c.facility(m.e), DistanceKm: m.dist, Score: m.score})
 	}
 	if more && n > 0 {
 		last := page[n-1]
-		cur := cursor{Q: fp, ID: last.e.f.ID}
+		cur := cursor{Q: fp, ID: last.e.id}
 		switch q.Sort {
 		case SortDistance:
 			cur.D = last.dist

@@ -122,10 +122,9 @@ func (c *catalog) apply(f *directory.Facility) {
 		c.remove(f.ID)
 		return
 	}
-	own := c.bits.own(f)
 	c.add(f.ID, orb.Point{f.Lon, f.Lat}, &summary{
 		name: f.Name, address: f.Address, phones: f.Phones, website: f.Website, open247: f.Open247,
-		source: f.Source, sourceID: f.SourceID, lastVerified: f.LastVerified, own: own,
+		source: f.Source, sourceID: f.SourceID, lastVerified: f.LastVerified, own: c.bits.own(f),
 	})
 }
 

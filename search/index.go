@@ -45,6 +45,9 @@ const (
 	batchSize = 1000
 	// changesPage is how many changes one Sync reads at a time.
 	changesPage = 5000
+	// snapshotEvery is how often a changing catalog is saved, so that a
+	// crash does not leave much to catch up on at the next start.
+	snapshotEvery = 5 * time.Minute
 )
 
 // Index is the search index of the directory. Its methods are safe for
@@ -65,6 +68,8 @@ type Index struct {
 	bleveSeq int64 // last change applied to Bleve
 	catSeq   int64 // last change applied to the catalog
 	built    time.Time
+	snapSeq  int64     // catSeq when the catalog was last saved
+	snapAt   time.Time // when it was
 }
 
 // Stats describes an index.
@@ -96,19 +101,50 @@ func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy) 
 
 func (ix *Index) open(ctx context.Context) error {
 	name := ix.currentName()
+	storeSeq, knowsSeq := ix.sourceSeq(ctx)
 	idx, seq, err := openBleve(filepath.Join(ix.dir, name))
+	if err == nil && knowsSeq && seq > storeSeq {
+		// The index is ahead of the store: the store was replaced.
+		idx.Close()
+		err = fmt.Errorf("index at change %d, store at %d", seq, storeSeq)
+	}
 	if err != nil {
-		// Missing, unreadable or outdated: build anew from the store.
+		// Missing, unreadable, outdated or from another store: build
+		// anew from the store.
 		return ix.Rebuild(ctx)
 	}
-	cat, catSeq, err := ix.loadCatalog(ctx, nil)
-	if err != nil {
-		idx.Close()
-		return err
+	cat, catSeq, err := loadSnapshot(ix.dir, ix.bits)
+	if err != nil || (knowsSeq && catSeq > storeSeq) {
+		if cat, catSeq, err = ix.loadCatalog(ctx, nil); err != nil {
+			idx.Close()
+			return err
+		}
 	}
 	ix.bleve, ix.bleveSeq, ix.cat, ix.catSeq, ix.built = idx, seq, cat, catSeq, time.Now()
+	ix.snapSeq, ix.snapAt = catSeq, time.Now()
 	_, err = ix.Sync(ctx)
 	return err
+}
+
+// sourceSeq asks the source for its last change number, if it can tell.
+func (ix *Index) sourceSeq(ctx context.Context) (int64, bool) {
+	s, ok := ix.src.(interface {
+		Seq(context.Context) (int64, error)
+	})
+	if !ok {
+		return 0, false
+	}
+	seq, err := s.Seq(ctx)
+	return seq, err == nil
+}
+
+// saveSnapshotLocked saves the catalog; ix.mu must be held (read or write).
+func (ix *Index) saveSnapshotLocked() error {
+	if err := saveSnapshot(ix.dir, ix.cat, ix.catSeq); err != nil {
+		return err
+	}
+	ix.snapSeq, ix.snapAt = ix.catSeq, time.Now()
+	return nil
 }
 
 func (ix *Index) currentName() string {
@@ -222,9 +258,13 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 	if err := writeFileAtomic(filepath.Join(ix.dir, currentFile), []byte(name+"\n")); err != nil {
 		return fail(fmt.Errorf("rebuild index: %w", err))
 	}
+	if err := saveSnapshot(ix.dir, cat, seq); err != nil {
+		return fail(err)
+	}
 	ix.mu.Lock()
 	old := ix.bleve
 	ix.bleve, ix.bleveSeq, ix.cat, ix.catSeq, ix.built = idx, seq, cat, seq, time.Now()
+	ix.snapSeq, ix.snapAt = seq, time.Now()
 	ix.mu.Unlock()
 	if old != nil {
 		old.Close()
@@ -318,6 +358,14 @@ func (ix *Index) Sync(ctx context.Context) (int, error) {
 		ix.bleveSeq, ix.catSeq = max(ix.bleveSeq, last), max(ix.catSeq, last)
 		ix.mu.Unlock()
 		applied += len(fs)
+		if ix.catSeq != ix.snapSeq && time.Since(ix.snapAt) > snapshotEvery {
+			ix.mu.RLock()
+			err := ix.saveSnapshotLocked()
+			ix.mu.RUnlock()
+			if err != nil {
+				return applied, err
+			}
+		}
 	}
 }
 
@@ -342,8 +390,11 @@ func (ix *Index) Close() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var err error
+	if ix.cat != nil && ix.catSeq != ix.snapSeq {
+		err = ix.saveSnapshotLocked()
+	}
 	if ix.bleve != nil {
-		err = ix.bleve.Close()
+		err = errors.Join(err, ix.bleve.Close())
 		ix.bleve = nil
 	}
 	ix.lock.unlock()

@@ -549,3 +549,56 @@ func TestIndexReopenAndRebuild(t *testing.T) {
 		t.Errorf("%d index directories left behind, want 1", dirs)
 	}
 }
+
+func TestIndexOfAnotherStoreIsRebuilt(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(8, 9))
+	fx := mustIndex(t, randomFacilities(rng, 50)...)
+	path := filepath.Join(fx.dir, "index")
+	fx.index.Close()
+	if _, err := os.Stat(filepath.Join(path, "catalog.snap")); err != nil {
+		t.Fatalf("no catalog snapshot after Close: %v", err)
+	}
+	// The operator points the server at a new, smaller store: the index
+	// and snapshot, ahead of it, must not be trusted.
+	other := mustStore(t, t.TempDir())
+	f := facility("only", "Only One", 36, -86, directory.Services{})
+	if err := other.Create(ctx, &f); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := search.Open(ctx, path, other, directory.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	res, err := ix.Search(ctx, search.Query{})
+	if err != nil || res.Total != 1 || res.Hits[0].Facility.ID != "only" {
+		t.Fatalf("after switching stores: %v, %+v", err, res)
+	}
+}
+
+func TestIndexIgnoresDamagedSnapshot(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(10, 11))
+	fx := mustIndex(t, randomFacilities(rng, 300)...)
+	q := search.Query{HasLocation: true, Center: cities[1], RadiusKm: 500}
+	want, _ := allPages(t, fx.index, q)
+	path := filepath.Join(fx.dir, "index")
+	fx.index.Close()
+	snap := filepath.Join(path, "catalog.snap")
+	b, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(snap, b, 0o644)
+	ix, err := search.Open(ctx, path, fx.store, directory.DefaultTaxonomy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	got, _ := allPages(t, ix, q)
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("with a damaged snapshot (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,250 @@
+package search
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// The catalog snapshot lets a restart skip reading and decoding every
+// record from the store: the catalog is saved beside the Bleve index with
+// the change sequence it reflects, loaded on open, and caught up from the
+// store like the index. A snapshot that fails any check is ignored and the
+// catalog is loaded from the store instead.
+
+const (
+	snapshotFile  = "catalog.snap"
+	snapshotMagic = "CFCATALOG2\n"
+	// maxSnapshotString bounds one string read back, so a damaged length
+	// cannot ask for gigabytes.
+	maxSnapshotString = 1 << 20
+)
+
+// fingerprint identifies the taxonomy's bit numbering: a snapshot made
+// under another taxonomy is not loaded.
+func (tb *termBits) fingerprint() string {
+	var b strings.Builder
+	for _, t := range tb.terms {
+		b.WriteString(string(t.Group))
+		b.WriteByte('/')
+		b.WriteString(t.Slug)
+		b.WriteByte(',')
+	}
+	return fmt.Sprintf("%s:%08x", mappingVersion, crc32.ChecksumIEEE([]byte(b.String())))
+}
+
+// snapWriter writes the snapshot format: uvarint-prefixed strings and
+// little-endian numbers, with a CRC-32 of everything at the end.
+type snapWriter struct {
+	w   *bufio.Writer
+	crc uint32
+	buf [binary.MaxVarintLen64]byte
+	err error
+}
+
+func (w *snapWriter) write(p []byte) {
+	if w.err != nil {
+		return
+	}
+	w.crc = crc32.Update(w.crc, crc32.IEEETable, p)
+	_, w.err = w.w.Write(p)
+}
+
+func (w *snapWriter) uvarint(v uint64) { w.write(w.buf[:binary.PutUvarint(w.buf[:], v)]) }
+func (w *snapWriter) u64(v uint64)     { w.write(binary.LittleEndian.AppendUint64(w.buf[:0], v)) }
+func (w *snapWriter) str(s string)     { w.uvarint(uint64(len(s))); w.write([]byte(s)) }
+
+// saveSnapshot writes the catalog, as of seq, to dir atomically.
+func saveSnapshot(dir string, cat *catalog, seq int64) error {
+	path := dir + string(os.PathSeparator) + snapshotFile
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("save catalog: %w", err)
+	}
+	defer os.Remove(tmp)
+	defer f.Close()
+	w := &snapWriter{w: bufio.NewWriterSize(f, 1<<16)}
+	w.write([]byte(snapshotMagic))
+	w.str(cat.bits.fingerprint())
+	w.u64(uint64(seq))
+	w.uvarint(uint64(cat.live))
+	for i := range cat.entries {
+		e := &cat.entries[i]
+		if !e.alive() {
+			continue
+		}
+		s := e.sum
+		w.str(e.id)
+		w.u64(math.Float64bits(e.pt[0]))
+		w.u64(math.Float64bits(e.pt[1]))
+		for _, word := range s.own {
+			w.u64(word)
+		}
+		w.str(s.name)
+		w.uvarint(uint64(len(s.address.Lines)))
+		for _, l := range s.address.Lines {
+			w.str(l)
+		}
+		for _, v := range []string{s.address.City, s.address.State, s.address.ZIP, s.phones.Intake, s.phones.Main,
+			s.phones.Hotline, s.website, s.source, s.sourceID, s.lastVerified} {
+			w.str(v)
+		}
+		if s.open247 {
+			w.uvarint(1)
+		} else {
+			w.uvarint(0)
+		}
+	}
+	sum := w.crc
+	if w.err == nil {
+		_, w.err = w.w.Write(binary.LittleEndian.AppendUint32(nil, sum))
+	}
+	if w.err == nil {
+		w.err = w.w.Flush()
+	}
+	if w.err == nil {
+		w.err = f.Sync()
+	}
+	if w.err == nil {
+		w.err = f.Close()
+	}
+	if w.err != nil {
+		return fmt.Errorf("save catalog: %w", w.err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("save catalog: %w", err)
+	}
+	return nil
+}
+
+// snapReader reads what snapWriter wrote, checking as it goes.
+type snapReader struct {
+	r   *bufio.Reader
+	crc uint32
+	err error
+	b   [8]byte
+}
+
+var errBadSnapshot = errors.New("damaged catalog snapshot")
+
+func (r *snapReader) read(p []byte) {
+	if r.err != nil {
+		return
+	}
+	if _, err := io.ReadFull(r.r, p); err != nil {
+		r.err = errBadSnapshot
+		return
+	}
+	r.crc = crc32.Update(r.crc, crc32.IEEETable, p)
+}
+
+func (r *snapReader) uvarint() uint64 {
+	var v uint64
+	for shift := 0; shift < 64; shift += 7 {
+		r.read(r.b[:1])
+		if r.err != nil {
+			return 0
+		}
+		v |= uint64(r.b[0]&0x7f) << shift
+		if r.b[0] < 0x80 {
+			return v
+		}
+	}
+	r.err = errBadSnapshot
+	return 0
+}
+
+func (r *snapReader) u64() uint64 {
+	r.read(r.b[:8])
+	return binary.LittleEndian.Uint64(r.b[:])
+}
+
+func (r *snapReader) str() string {
+	n := r.uvarint()
+	if n > maxSnapshotString {
+		r.err = errBadSnapshot
+	}
+	if r.err != nil || n == 0 {
+		return ""
+	}
+	p := make([]byte, n)
+	r.read(p)
+	return string(p)
+}
+
+// loadSnapshot reads the catalog saved in dir. It returns an error when
+// there is none or it fails a check; the caller then loads from the store.
+func loadSnapshot(dir string, bits *termBits) (*catalog, int64, error) {
+	f, err := os.Open(dir + string(os.PathSeparator) + snapshotFile)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	r := &snapReader{r: bufio.NewReaderSize(f, 1<<16)}
+	magic := make([]byte, len(snapshotMagic))
+	r.read(magic)
+	if r.err != nil || string(magic) != snapshotMagic {
+		return nil, 0, errBadSnapshot
+	}
+	if fp := r.str(); fp != bits.fingerprint() {
+		return nil, 0, fmt.Errorf("catalog snapshot made with another taxonomy or mapping")
+	}
+	seq := int64(r.u64())
+	n := r.uvarint()
+	if r.err != nil || n > 1<<28 {
+		return nil, 0, errBadSnapshot
+	}
+	cat := newCatalog(bits)
+	cat.entries = make([]entry, 0, n)
+	for range n {
+		id := r.str()
+		lon := math.Float64frombits(r.u64())
+		lat := math.Float64frombits(r.u64())
+		s := &summary{}
+		for i := range s.own {
+			s.own[i] = r.u64()
+		}
+		s.name = r.str()
+		lines := r.uvarint()
+		if lines > 16 {
+			r.err = errBadSnapshot
+		}
+		if r.err != nil {
+			return nil, 0, r.err
+		}
+		if lines > 0 {
+			s.address.Lines = make([]string, lines)
+			for i := range s.address.Lines {
+				s.address.Lines[i] = r.str()
+			}
+		}
+		for _, p := range []*string{&s.address.City, &s.address.State, &s.address.ZIP, &s.phones.Intake, &s.phones.Main,
+			&s.phones.Hotline, &s.website, &s.source, &s.sourceID, &s.lastVerified} {
+			*p = r.str()
+		}
+		s.open247 = r.uvarint() == 1
+		if r.err != nil {
+			return nil, 0, r.err
+		}
+		cat.add(id, orb.Point{lon, lat}, s)
+	}
+	want := r.crc
+	var tail [4]byte
+	if _, err := io.ReadFull(r.r, tail[:]); err != nil || binary.LittleEndian.Uint32(tail[:]) != want {
+		return nil, 0, errBadSnapshot
+	}
+	if _, err := r.r.ReadByte(); err != io.EOF {
+		return nil, 0, errBadSnapshot
+	}
+	cat.compact()
+	return cat, seq, nil
+}

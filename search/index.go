@@ -53,11 +53,12 @@ const (
 // Index is the search index of the directory. Its methods are safe for
 // concurrent use; only one process may open an index directory.
 type Index struct {
-	dir  string
-	src  Source
-	tax  *directory.Taxonomy
-	bits *termBits
-	lock *dirLock
+	dir    string
+	src    Source
+	tax    *directory.Taxonomy
+	bits   *termBits
+	labels *labelMatcher
+	lock   *dirLock
 
 	// syncMu serializes writers (Sync, Rebuild).
 	syncMu sync.Mutex
@@ -91,7 +92,8 @@ func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy) 
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, src: src, tax: tax, bits: newTermBits(tax), lock: lock}
+	ix := &Index{dir: dir, src: src, tax: tax, bits: newTermBits(tax), lock: lock,
+		labels: newLabelMatcher(tax, newMapping().AnalyzerNamed(en.AnalyzerName))}
 	if err := ix.open(ctx); err != nil {
 		lock.unlock()
 		return nil, err
@@ -428,7 +430,7 @@ func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, 
 	n := len(ix.cat.entries)
 	ix.mu.RUnlock()
 
-	conj, ok := textQuery(idx, q.Text)
+	conj, ok := ix.textQuery(q.Text)
 	if !ok {
 		return map[string]float64{}, nil // only stop words: nothing to match
 	}
@@ -477,22 +479,24 @@ func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, 
 }
 
 // textQuery requires every word of text to match, typo-tolerant, in the
-// facility's names and address (field all) or in its services' labels. It
-// reports false when no word survives analysis (only stop words).
-func textQuery(idx bleve.Index, text string) (*bquery.ConjunctionQuery, bool) {
-	analyzer := idx.Mapping().AnalyzerNamed(en.AnalyzerName)
+// facility's names and address (field all) or as the label of a service it
+// offers. It reports false when no word survives analysis (only stop
+// words).
+func (ix *Index) textQuery(text string) (*bquery.ConjunctionQuery, bool) {
 	conj := bleve.NewConjunctionQuery()
 	for _, word := range strings.Fields(text) {
-		if analyzer != nil && len(analyzer.Analyze([]byte(word))) == 0 {
+		if len(ix.labels.analyze(word)) == 0 {
 			continue
 		}
-		var either []bquery.Query
-		for _, field := range []string{fieldAll, fieldServices} {
-			m := bleve.NewMatchQuery(word)
-			m.SetField(field)
-			m.SetAutoFuzziness(true)
-			m.SetOperator(bquery.MatchQueryOperatorAnd)
-			either = append(either, m)
+		m := bleve.NewMatchQuery(word)
+		m.SetField(fieldAll)
+		m.SetAutoFuzziness(true)
+		m.SetOperator(bquery.MatchQueryOperatorAnd)
+		either := []bquery.Query{m}
+		for _, ref := range ix.labels.match(word) {
+			tq := bleve.NewTermQuery(ref.Slug)
+			tq.SetField(string(ref.Group))
+			either = append(either, tq)
 		}
 		conj.AddQuery(bleve.NewDisjunctionQuery(either...))
 	}

@@ -22,13 +22,12 @@ import (
 
 // mappingVersion changes whenever the mapping or the document layout does;
 // an index built with another version is rebuilt on open.
-const mappingVersion = "carefinder-facility-v2"
+const mappingVersion = "carefinder-facility-v3"
 
 // Bleve field names.
 const (
 	fieldName       = "name"
 	fieldAltNames   = "alternate_names"
-	fieldServices   = "services"
 	fieldAll        = "all"
 	fieldNameSort   = "name_sort"
 	fieldLocation   = "location"
@@ -58,7 +57,6 @@ func newMapping() mapping.IndexMapping {
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(fieldName, text())
 	doc.AddFieldMappingsAt(fieldAltNames, text())
-	doc.AddFieldMappingsAt(fieldServices, text())
 	doc.AddFieldMappingsAt(fieldAll, text())
 	doc.AddFieldMappingsAt(fieldNameSort, kw())
 	for _, g := range directory.Groups() {
@@ -84,7 +82,6 @@ func newMapping() mapping.IndexMapping {
 
 // bleveDoc is the document indexed for a facility.
 func bleveDoc(f *directory.Facility, tax *directory.Taxonomy) map[string]any {
-	var services []string
 	doc := map[string]any{
 		"_type":       docTypeFacility,
 		fieldName:     f.Name,
@@ -95,20 +92,14 @@ func bleveDoc(f *directory.Facility, tax *directory.Taxonomy) map[string]any {
 		doc[fieldAltNames] = strings.Join(f.AlternateNames, " \n ")
 	}
 	for _, g := range directory.Groups() {
-		terms := expandTerms(tax, g, f.Services.Get(g))
-		if len(terms) > 0 {
+		if terms := expandTerms(tax, g, f.Services.Get(g)); len(terms) > 0 {
 			doc[string(g)] = terms
 		}
-		for _, slug := range terms {
-			if t, ok := tax.Lookup(g, slug); ok {
-				services = append(services, t.Label.EN, t.Label.ES)
-			}
-		}
 	}
-	doc[fieldServices] = strings.Join(services, " \n ")
-	// Service labels stay in their own field, not repeated in all: a text
-	// query asks every word of either (see textQuery), and analyzing the
-	// labels once halves the cost of indexing.
+	// Service labels are not indexed as text: the taxonomy is small, so a
+	// query word is matched against the labels once, and becomes term
+	// queries on the keyword fields (see labelMatcher). That keeps the text
+	// analyzed per facility to its names and address.
 	all := []string{f.Name}
 	all = append(all, f.AlternateNames...)
 	all = append(all, f.Description, f.Note, f.Address.City, f.Address.State, f.Address.ZIP)

@@ -265,14 +265,20 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	counts := make(facetCounts, len(c.bits.terms))
 	total := 0
 	var page []match
-	consider := func(e *entry, dist float64) {
+	passes := func(e *entry) bool {
 		if !e.alive() {
-			return
+			return false
 		}
 		for _, m := range masks {
 			if !e.terms.intersects(m) {
-				return
+				return false
 			}
+		}
+		return true
+	}
+	consider := func(e *entry, dist float64) {
+		if !passes(e) {
+			return
 		}
 		score := 0.0
 		if textScores != nil {
@@ -308,6 +314,45 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 				}
 			}
 			consider(e, d)
+		}
+	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance:
+		// Nearest first, nationwide: the total and facets need the whole
+		// filtered set but no distances; the page needs only the nearest
+		// few, which the grid yields in order of distance.
+		for i := range c.entries {
+			if e := &c.entries[i]; passes(e) {
+				total++
+				counts.add(e.terms)
+			}
+		}
+		need, got, cut := q.Limit+1, 0, 0.0
+		c.grid.Nearest(q.Center, func(i int, d float64) bool {
+			if got >= need && d > cut {
+				return false // ties with the last one needed are all kept
+			}
+			e := &c.entries[i]
+			if !passes(e) {
+				return true
+			}
+			m := match{e: e, dist: d}
+			if after != nil && less(q.Sort, &m, after) <= 0 {
+				return true
+			}
+			page = append(page, m)
+			if got++; got == need {
+				cut = d
+			}
+			return true
+		})
+		for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
+			e := &c.entries[i]
+			if !passes(e) {
+				continue
+			}
+			m := match{e: e, dist: geo.DistanceKm(q.Center, e.pt)}
+			if after == nil || less(q.Sort, &m, after) > 0 {
+				page = append(page, m)
+			}
 		}
 	case q.HasLocation && q.RadiusKm > 0:
 		c.grid.Within(q.Center, q.RadiusKm, func(i int, d float64) bool {

@@ -220,6 +220,14 @@ func (g *Grid) Len() int { return len(g.id) }
 // DistanceKm(center, p) <= radiusKm, in no particular order, until fn returns
 // false. distKm equals DistanceKm(center, p) exactly.
 func (g *Grid) Within(center orb.Point, radiusKm float64, fn func(i int, distKm float64) bool) {
+	g.WithinFiltered(center, radiusKm, nil, fn)
+}
+
+// WithinFiltered is Within for only the points keep accepts: keep(i) is
+// asked before the distance is measured, so a cheap test (a facility's
+// services) saves the trigonometry for the points it rejects. A nil keep
+// accepts every point.
+func (g *Grid) WithinFiltered(center orb.Point, radiusKm float64, keep func(i int) bool, fn func(i int, distKm float64) bool) {
 	clon, clat := center[0], center[1]
 	if len(g.id) == 0 || !(radiusKm >= 0) || !validLatLon(clat, clon) {
 		return
@@ -241,6 +249,9 @@ func (g *Grid) Within(center orb.Point, radiusKm float64, fn func(i int, distKm 
 	// returns false if fn asked to stop.
 	scan := func(p, pEnd int32) bool {
 		for ; p < pEnd; p++ {
+			if keep != nil && !keep(int(g.id[p])) {
+				continue
+			}
 			d := haversineKm(cLat, cLon, cCos, g.lat[p], g.lon[p], g.cosLat[p])
 			if d <= radiusKm && !fn(int(g.id[p]), d) {
 				return false

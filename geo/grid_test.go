@@ -155,6 +155,17 @@ func TestGridWithinMatchesBruteForce(t *testing.T) {
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Fatalf("Within(%v, %v) mismatch (-want +got):\n%s", center, radius, diff)
 				}
+				keep := func(i int) bool { return i%3 != 0 }
+				gotKept := map[int]float64{}
+				g.WithinFiltered(center, radius, keep, func(i int, d float64) bool { gotKept[i] = d; return true })
+				for i := range want {
+					if !keep(i) {
+						delete(want, i)
+					}
+				}
+				if diff := cmp.Diff(want, gotKept); diff != "" {
+					t.Fatalf("WithinFiltered(%v, %v) mismatch (-want +got):\n%s", center, radius, diff)
+				}
 			}
 		})
 	}

@@ -1,7 +1,10 @@
 package search
 
 import (
+	"encoding/binary"
 	"math/bits"
+	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -83,6 +86,61 @@ type catalog struct {
 	grid    *geo.Grid
 	gridN   int
 	live    int
+
+	// counted caches, per filter set, the nationwide total and facet
+	// counts, which do not depend on where a search starts. Any change to
+	// the catalog empties it. Searches share the catalog under a read
+	// lock, so the cache has its own.
+	countedMu sync.Mutex
+	counted   map[string]countedSet
+}
+
+// countedSet is a cached nationwide count.
+type countedSet struct {
+	total  int
+	counts facetCounts
+}
+
+// maxCounted bounds the count cache; past it the cache starts over.
+const maxCounted = 512
+
+// countAll returns how many facilities pass the filter masks, nationwide,
+// and their facet counts.
+func (c *catalog) countAll(masks []termSet, passes func(*entry) bool) (int, facetCounts) {
+	key := make([]byte, 0, len(masks)*len(termSet{})*8)
+	for _, m := range masks {
+		for _, w := range m {
+			key = binary.LittleEndian.AppendUint64(key, w)
+		}
+	}
+	c.countedMu.Lock()
+	hit, ok := c.counted[string(key)]
+	c.countedMu.Unlock()
+	if ok {
+		return hit.total, slices.Clone(hit.counts)
+	}
+	counts := make(facetCounts, len(c.bits.terms))
+	total := 0
+	for i := range c.entries {
+		if e := &c.entries[i]; passes(e) {
+			total++
+			counts.add(e.terms)
+		}
+	}
+	c.countedMu.Lock()
+	if c.counted == nil || len(c.counted) >= maxCounted {
+		c.counted = map[string]countedSet{}
+	}
+	c.counted[string(key)] = countedSet{total, slices.Clone(counts)}
+	c.countedMu.Unlock()
+	return total, counts
+}
+
+// changed forgets what was computed from the catalog's old contents.
+func (c *catalog) changed() {
+	c.countedMu.Lock()
+	c.counted = nil
+	c.countedMu.Unlock()
 }
 
 func newCatalog(bits *termBits) *catalog {
@@ -129,6 +187,7 @@ func (c *catalog) apply(f *directory.Facility) {
 }
 
 func (c *catalog) remove(id string) {
+	c.changed()
 	if i, ok := c.byID[id]; ok {
 		c.entries[i].sum = nil
 		delete(c.byID, id)
@@ -137,7 +196,7 @@ func (c *catalog) remove(id string) {
 }
 
 func (c *catalog) add(id string, pt orb.Point, sum *summary) {
-	c.remove(id)
+	c.remove(id) // which also empties the count cache
 	c.byID[id] = int32(len(c.entries))
 	c.entries = append(c.entries, entry{
 		id: id, pt: pt, terms: c.bits.expand(sum.own), nameKey: sortName(sum.name), sum: sum,

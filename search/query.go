@@ -264,7 +264,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	masks := c.bits.filterMasks(q)
 	counts := make(facetCounts, len(c.bits.terms))
 	total := 0
-	var page []match
+	top := newTopK(q.Limit+1, func(a, b *match) int { return less(q.Sort, a, b) })
 	passes := func(e *entry) bool {
 		if !e.alive() {
 			return false
@@ -276,10 +276,8 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		}
 		return true
 	}
+	// consider takes a facility that passed the filters.
 	consider := func(e *entry, dist float64) {
-		if !passes(e) {
-			return
-		}
 		score := 0.0
 		if textScores != nil {
 			s, ok := textScores[e.id]
@@ -294,7 +292,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		if after != nil && less(q.Sort, &m, after) <= 0 {
 			return
 		}
-		page = append(page, m)
+		top.push(m)
 	}
 	noDist := math.NaN()
 	switch {
@@ -306,6 +304,9 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 				continue
 			}
 			e := &c.entries[i]
+			if !passes(e) {
+				continue
+			}
 			d := noDist
 			if q.HasLocation {
 				d = geo.DistanceKm(q.Center, e.pt)
@@ -319,12 +320,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		// Nearest first, nationwide: the total and facets need the whole
 		// filtered set but no distances; the page needs only the nearest
 		// few, which the grid yields in order of distance.
-		for i := range c.entries {
-			if e := &c.entries[i]; passes(e) {
-				total++
-				counts.add(e.terms)
-			}
-		}
+		total, counts = c.countAll(masks, passes)
 		need, got, cut := q.Limit+1, 0, 0.0
 		c.grid.Nearest(q.Center, func(i int, d float64) bool {
 			if got >= need && d > cut {
@@ -338,7 +334,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			if after != nil && less(q.Sort, &m, after) <= 0 {
 				return true
 			}
-			page = append(page, m)
+			top.push(m)
 			if got++; got == need {
 				cut = d
 			}
@@ -351,17 +347,18 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			}
 			m := match{e: e, dist: geo.DistanceKm(q.Center, e.pt)}
 			if after == nil || less(q.Sort, &m, after) > 0 {
-				page = append(page, m)
+				top.push(m)
 			}
 		}
 	case q.HasLocation && q.RadiusKm > 0:
-		c.grid.Within(q.Center, q.RadiusKm, func(i int, d float64) bool {
+		keep := func(i int) bool { return passes(&c.entries[i]) }
+		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
 			consider(&c.entries[i], d)
 			return true
 		})
 		for i := c.gridN; i < len(c.entries); i++ {
 			e := &c.entries[i]
-			if !e.alive() {
+			if !passes(e) {
 				continue
 			}
 			if d := geo.DistanceKm(q.Center, e.pt); d <= q.RadiusKm {
@@ -371,7 +368,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	default:
 		for i := range c.entries {
 			e := &c.entries[i]
-			if !e.alive() {
+			if !passes(e) {
 				continue
 			}
 			d := noDist
@@ -385,13 +382,8 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		return nil, err
 	}
 	res := &Result{Total: total, Facets: c.bits.facets(counts)}
-	// Only the page is sorted in full; the rest is partitioned away.
+	page := top.sorted()
 	n := min(q.Limit, len(page))
-	if len(page) > n {
-		selectTop(page, n, func(a, b *match) int { return less(q.Sort, a, b) })
-		page = page[:n+1]
-	}
-	slices.SortFunc(page, func(a, b match) int { return less(q.Sort, &a, &b) })
 	more := len(page) > n
 	page = page[:n]
 	for _, m := range page {
@@ -416,35 +408,55 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	return res, nil
 }
 
-// selectTop rearranges s so that its k+1 smallest elements (by cmp) come
-// first, in any order: quickselect, linear on average.
-func selectTop(s []match, k int, cmpFn func(a, b *match) int) {
-	lo, hi := 0, len(s)-1
-	for lo < hi {
-		p := s[(lo+hi)/2]
-		i, j := lo, hi
-		for i <= j {
-			for cmpFn(&s[i], &p) < 0 {
-				i++
+// topK keeps the k best matches seen, by cmp, in a heap with the worst
+// on top: a page costs O(n log k), not a sort of every match.
+type topK struct {
+	k   int
+	cmp func(a, b *match) int
+	h   []match
+}
+
+func newTopK(k int, cmp func(a, b *match) int) *topK {
+	return &topK{k: k, cmp: cmp, h: make([]match, 0, k)}
+}
+
+func (t *topK) push(m match) {
+	if len(t.h) < t.k {
+		t.h = append(t.h, m)
+		for i := len(t.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if t.cmp(&t.h[i], &t.h[p]) <= 0 {
+				break
 			}
-			for cmpFn(&s[j], &p) > 0 {
-				j--
-			}
-			if i <= j {
-				s[i], s[j] = s[j], s[i]
-				i++
-				j--
-			}
+			t.h[i], t.h[p] = t.h[p], t.h[i]
+			i = p
 		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
+		return
+	}
+	if t.cmp(&m, &t.h[0]) >= 0 {
+		return
+	}
+	t.h[0] = m
+	for i := 0; ; {
+		l, r, big := 2*i+1, 2*i+2, i
+		if l < len(t.h) && t.cmp(&t.h[l], &t.h[big]) > 0 {
+			big = l
+		}
+		if r < len(t.h) && t.cmp(&t.h[r], &t.h[big]) > 0 {
+			big = r
+		}
+		if big == i {
 			return
 		}
+		t.h[i], t.h[big] = t.h[big], t.h[i]
+		i = big
 	}
+}
+
+// sorted returns the kept matches, best first.
+func (t *topK) sorted() []match {
+	slices.SortFunc(t.h, func(a, b match) int { return t.cmp(&a, &b) })
+	return t.h
 }
 
 // facets turns per-bit counts into the result's per-group maps. Every term

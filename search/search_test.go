@@ -602,3 +602,32 @@ func TestIndexIgnoresDamagedSnapshot(t *testing.T) {
 		t.Errorf("with a damaged snapshot (-want +got):\n%s", diff)
 	}
 }
+
+func TestNationwideCountsFollowChanges(t *testing.T) {
+	ctx := context.Background()
+	fx := mustIndex(t, facility("a", "Alpha", 36.16, -86.78, directory.Services{Care: []string{"detox"}}))
+	q := search.Query{HasLocation: true, Center: orb.Point{-100, 40}, Filters: map[directory.Group][]string{directory.GroupCare: {"detox"}}}
+	count := func() (int, int) {
+		res, err := fx.index.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total, res.Facets[directory.GroupCare]["detox"]
+	}
+	if total, facet := count(); total != 1 || facet != 1 {
+		t.Fatalf("before: total %d facet %d", total, facet)
+	}
+	b := facility("b", "Bravo", 40, -100, directory.Services{Care: []string{"detox"}})
+	if err := fx.store.Create(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	fx.index.Sync(ctx)
+	if total, facet := count(); total != 2 || facet != 2 {
+		t.Errorf("after adding one: total %d facet %d, want 2 2", total, facet)
+	}
+	fx.store.Delete(ctx, "a")
+	fx.index.Sync(ctx)
+	if total, facet := count(); total != 1 || facet != 1 {
+		t.Errorf("after removing one: total %d facet %d, want 1 1", total, facet)
+	}
+}

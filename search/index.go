@@ -452,16 +452,14 @@ func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, 
 			conj.AddQuery(bq)
 		}
 	}
+	// Words found in the name itself (exactly: the fuzzy match is above)
+	// rank a facility higher.
 	name := bleve.NewMatchQuery(q.Text)
 	name.SetField(fieldName)
-	name.SetAutoFuzziness(true)
 	name.SetBoost(3)
-	phrase := bleve.NewMatchPhraseQuery(q.Text)
-	phrase.SetField(fieldName)
-	phrase.SetBoost(5)
 	top := bleve.NewBooleanQuery()
 	top.AddMust(conj)
-	top.AddShould(name, phrase)
+	top.AddShould(name)
 
 	req := bleve.NewSearchRequestOptions(top, max(n, 1), 0, false)
 	res, err := idx.SearchInContext(ctx, req)

@@ -58,6 +58,7 @@ func commands() []command {
 		{"import", "load facilities from a file into the directory", "import [flags] --format FORMAT FILE|-", importCommand},
 		{"reindex", "rebuild the search index from the directory", "reindex [flags]", reindexCommand},
 		{"version", "print the version", "version", versionCommand},
+		{"bench", "measure search against baselines and check their answers", "bench [flags]", benchCommand},
 	}
 }
 

@@ -26,19 +26,31 @@ func (s termSet) intersects(o termSet) bool {
 	return s[0]&o[0] != 0 || s[1]&o[1] != 0 || s[2]&o[2] != 0 || s[3]&o[3] != 0
 }
 
-// termBits numbers the taxonomy's terms.
+// termBits numbers the taxonomy's terms, group by group: runs holds, in
+// display order, each group's range of bits.
 type termBits struct {
 	tax   *directory.Taxonomy
 	bit   map[directory.TermRef]int
 	terms []directory.TermRef
+	runs  []groupRun
+}
+
+// groupRun is the bits first..end-1 of one group.
+type groupRun struct {
+	group      directory.Group
+	first, end int
 }
 
 func newTermBits(tax *directory.Taxonomy) *termBits {
 	tb := &termBits{tax: tax, bit: map[directory.TermRef]int{}}
-	for _, t := range tax.Terms("") {
-		ref := directory.TermRef{Group: t.Group, Slug: t.Slug}
-		tb.bit[ref] = len(tb.terms)
-		tb.terms = append(tb.terms, ref)
+	for _, g := range directory.Groups() {
+		first := len(tb.terms)
+		for _, t := range tax.Terms(g) {
+			ref := directory.TermRef{Group: t.Group, Slug: t.Slug}
+			tb.bit[ref] = len(tb.terms)
+			tb.terms = append(tb.terms, ref)
+		}
+		tb.runs = append(tb.runs, groupRun{g, first, len(tb.terms)})
 	}
 	if len(tb.terms) > len(termSet{})*64 {
 		panic("search: taxonomy has more terms than termSet holds; widen termSet")
@@ -241,13 +253,22 @@ func (c *catalog) facility(e *entry) *directory.Facility {
 		Website: s.website, Open247: s.open247, Active: true,
 		Provenance: directory.Provenance{Source: s.source, SourceID: s.sourceID, LastVerified: s.lastVerified},
 	}
-	for _, g := range directory.Groups() {
-		f.Services.Set(g, []string{})
+	// One backing array for every group: bits are numbered group by group
+	// (the taxonomy lists its terms so), so each group is a run of it.
+	n := 0
+	for _, w := range s.own {
+		n += bits.OnesCount64(w)
 	}
-	for b, ref := range c.bits.terms {
-		if s.own.has(b) {
-			f.Services.Set(ref.Group, append(f.Services.Get(ref.Group), ref.Slug))
+	slugs := make([]string, 0, n)
+	start := 0
+	for _, r := range c.bits.runs {
+		for b := r.first; b < r.end; b++ {
+			if s.own.has(b) {
+				slugs = append(slugs, c.bits.terms[b].Slug)
+			}
 		}
+		f.Services.Set(r.group, slugs[start:len(slugs):len(slugs)])
+		start = len(slugs)
 	}
 	return f
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/carefinder/carefinder/directory"
 )
@@ -125,11 +126,25 @@ const (
 	contentTypeGeoJSON = "application/geo+json"
 )
 
+// bufPool recycles response buffers: a search answer is about 16 KB, and
+// allocating it afresh for every request feeds the garbage collector.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps an occasional huge response's buffer out of the
+// pool.
+const maxPooledBuffer = 256 << 10
+
 // writeJSON encodes v into a buffer and only then writes the headers and
 // body, so that an encoding failure can still become a proper 500.
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) error {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bufPool.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	h := w.Header()

@@ -13,12 +13,12 @@ import (
 // It is written out here rather than with orb/geojson, whose BSON support
 // would add the MongoDB driver to the module's dependencies.
 type featureCollection struct {
-	Type       string                             `json:"type"`
-	Features   []feature                          `json:"features"`
-	Total      int                                `json:"total"`
-	NextCursor *string                            `json:"next_cursor"`
-	Query      queryEcho                          `json:"query"`
-	Facets     map[directory.Group]map[string]int `json:"facets"`
+	Type       string     `json:"type"`
+	Features   []feature  `json:"features"`
+	Total      int        `json:"total"`
+	NextCursor *string    `json:"next_cursor"`
+	Query      queryEcho  `json:"query"`
+	Facets     facetsJSON `json:"facets"`
 }
 
 // feature is one facility: a point, with the search result's fields as
@@ -37,14 +37,14 @@ type point struct {
 	Coordinates orb.Point `json:"coordinates"`
 }
 
-func newFeatureCollection(echo queryEcho, res *search.Result, results []resultJSON, next *string) featureCollection {
+func newFeatureCollection(echo queryEcho, res *search.Result, results []resultJSON, next *string, tax *directory.Taxonomy) featureCollection {
 	fc := featureCollection{
 		Type:       "FeatureCollection",
 		Features:   make([]feature, len(results)),
 		Total:      res.Total,
 		NextCursor: next,
 		Query:      echo,
-		Facets:     res.Facets,
+		Facets:     facetsJSON{tax, res.Facets},
 	}
 	for i, r := range results {
 		fc.Features[i] = feature{

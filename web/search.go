@@ -74,11 +74,11 @@ type queryEcho struct {
 
 // searchResponse is the JSON answer of /api/v1/search.
 type searchResponse struct {
-	Query      queryEcho                          `json:"query"`
-	Total      int                                `json:"total"`
-	Results    []resultJSON                       `json:"results"`
-	Facets     map[directory.Group]map[string]int `json:"facets"`
-	NextCursor *string                            `json:"next_cursor"`
+	Query      queryEcho    `json:"query"`
+	Total      int          `json:"total"`
+	Results    []resultJSON `json:"results"`
+	Facets     facetsJSON   `json:"facets"`
+	NextCursor *string      `json:"next_cursor"`
 }
 
 // resultJSON is one facility found. Distances are present only when the
@@ -131,13 +131,13 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", cacheControlPublic)
 	h.Set("Vary", "Accept")
 	if req.geojson {
-		return writeJSON(w, http.StatusOK, contentTypeGeoJSON, newFeatureCollection(req.echo, res, results, next))
+		return writeJSON(w, http.StatusOK, contentTypeGeoJSON, newFeatureCollection(req.echo, res, results, next, s.tax))
 	}
 	return writeJSON(w, http.StatusOK, contentTypeJSON, searchResponse{
 		Query:      req.echo,
 		Total:      res.Total,
 		Results:    results,
-		Facets:     res.Facets,
+		Facets:     facetsJSON{s.tax, res.Facets},
 		NextCursor: next,
 	})
 }
@@ -454,4 +454,35 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// facetsJSON writes facet counts as one object per group, groups and terms
+// in the taxonomy's display order (the order a page shows them), without
+// the sorting and reflection of encoding a map.
+type facetsJSON struct {
+	tax    *directory.Taxonomy
+	counts map[directory.Group]map[string]int
+}
+
+// MarshalJSON implements json.Marshaler.
+func (f facetsJSON) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2048)
+	b = append(b, '{')
+	for i, g := range directory.Groups() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, string(g))
+		b = append(b, ':', '{')
+		for j, t := range f.tax.Terms(g) {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, t.Slug)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(f.counts[g][t.Slug]), 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
 }

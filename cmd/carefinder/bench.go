@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/carefinder/carefinder/internal/bench"
+)
+
+// benchChildEnv is set in the environment of the processes `bench` starts,
+// so that a test binary standing in for carefinder knows to act as it.
+const benchChildEnv = "CAREFINDER_BENCH_CHILD=1"
+
+// samhsaFile is where the real 2015 directory lives, below the shared
+// reference directory.
+const samhsaFile = "data/samhsa-directory-2015.csv"
+
+// BenchConfig is everything `carefinder bench` needs.
+type BenchConfig struct {
+	Datasets, Engines, Workloads string
+	Synthetic                    int
+	Queries, BaselineQueries     int
+	Warmup, Concurrency          int
+	MinTime, MaxTime             time.Duration
+	Seed                         uint64
+	HTTP                         bool
+	HTTPDuration                 time.Duration
+	HTTPConcurrency, Rate        int
+	SAMHSA, Data, JSON           string
+	AllowMismatch, Child         bool
+}
+
+func benchCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
+	cfg := BenchConfig{}
+	fs.StringVar(&cfg.Datasets, "datasets", "real,100k", "directories to search, comma-separated: real (the 2015 SAMHSA directory), 100k, 1m (synthetic, fixed seed); 1m takes about a gigabyte per process and a long Bleve build")
+	fs.StringVar(&cfg.Engines, "engines", strings.Join(bench.AllEngines(), ","), "engines to compare, comma-separated")
+	fs.StringVar(&cfg.Workloads, "workloads", strings.Join(bench.AllWorkloads(), ","), "workloads, comma-separated")
+	fs.IntVar(&cfg.Queries, "queries", bench.DefaultQueries, "timed queries per workload")
+	fs.IntVar(&cfg.BaselineQueries, "baseline-queries", 0, "timed queries per workload for bleve and scan; 0 means --queries")
+	fs.IntVar(&cfg.Warmup, "warmup", bench.DefaultWarmup, "untimed queries before each timed run (at most a tenth of the timed queries)")
+	fs.IntVar(&cfg.Concurrency, "concurrency", bench.DefaultConcurrency, "queries in flight at once")
+	fs.DurationVar(&cfg.MinTime, "min-time", bench.DefaultMinTime, "least duration of a timed run: an engine that answers every query sooner goes round them again")
+	fs.DurationVar(&cfg.MaxTime, "max-time", bench.DefaultMaxTime, "most duration of a timed run: an engine still busy then stops taking queries (the slow baselines on large directories); 0 for no limit")
+	fs.Uint64Var(&cfg.Seed, "seed", bench.DefaultSeed, "seed of the query generator")
+	fs.BoolVar(&cfg.HTTP, "http", false, "also serve carefinder through the web handler on 127.0.0.1 and load it over HTTP")
+	fs.DurationVar(&cfg.HTTPDuration, "http-duration", 10*time.Second, "duration of each HTTP run")
+	fs.IntVar(&cfg.HTTPConcurrency, "http-concurrency", 8, "HTTP connections (requests in flight in the closed loop)")
+	fs.IntVar(&cfg.Rate, "rate", 0, "with --http, also send this many requests per second on a fixed schedule (open loop)")
+	fs.StringVar(&cfg.SAMHSA, "samhsa", "", "the 2015 SAMHSA directory CSV (default $CAREFINDER_SHARED/"+samhsaFile+", else ../shared/"+samhsaFile+")")
+	fs.StringVar(&cfg.Data, "data", "", "directory to build the indexes in, inside a temporary directory removed afterwards (default the system's)")
+	fs.StringVar(&cfg.JSON, "json", "", "also write the results as JSON to this file")
+	fs.BoolVar(&cfg.AllowMismatch, "allow-mismatch", false, "exit 0 even when an engine's answers differ from the oracle's")
+	fs.IntVar(&cfg.Synthetic, "synthetic", 0, "for tests: measure a synthetic directory of this many facilities instead of --datasets")
+	fs.BoolVar(&cfg.Child, "child", false, "internal: run one engine on one dataset as bench's child process (spec on stdin, JSON on stdout)")
+	return func(ctx context.Context, args []string, e env) error {
+		if len(args) > 0 {
+			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
+		}
+		logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+		if cfg.Child {
+			return bench.RunChild(ctx, e.stdin, e.stdout, logger)
+		}
+		bc, err := cfg.benchConfig(e)
+		if err != nil {
+			return err
+		}
+		bc.Logger, bc.Stderr = logger, e.stderr
+		return bench.Run(ctx, bc, e.stdout)
+	}
+}
+
+// benchConfig checks the flags and turns them into a bench.Config.
+func (cfg *BenchConfig) benchConfig(e env) (bench.Config, error) {
+	bc := bench.Config{
+		Datasets: splitList(cfg.Datasets), Engines: splitList(cfg.Engines), Workloads: splitList(cfg.Workloads),
+		Queries: cfg.Queries, BaselineQueries: cfg.BaselineQueries, Warmup: cfg.Warmup, Concurrency: cfg.Concurrency,
+		MinTime: cfg.MinTime, MaxTime: cfg.MaxTime, Seed: cfg.Seed, SAMHSA: cfg.SAMHSA, DataDir: cfg.Data, JSON: cfg.JSON, AllowMismatch: cfg.AllowMismatch,
+	}
+	if cfg.Synthetic > 0 {
+		bc.Datasets = []string{bench.SyntheticName(cfg.Synthetic)}
+	}
+	if cfg.HTTP {
+		bc.HTTP = &bench.HTTPConfig{Duration: cfg.HTTPDuration, Connections: cfg.HTTPConcurrency, Rate: cfg.Rate}
+	} else if cfg.Rate > 0 {
+		return bc, usageError{"--rate needs --http"}
+	}
+	if bc.SAMHSA == "" && slices.Contains(bc.Datasets, bench.DatasetReal) {
+		shared := e.getenv("CAREFINDER_SHARED")
+		if shared == "" {
+			shared = filepath.Join("..", "shared")
+		}
+		bc.SAMHSA = filepath.Join(shared, samhsaFile)
+	}
+	if err := bc.Validate(); err != nil {
+		return bc, usageError{err.Error()}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return bc, fmt.Errorf("find this program to start its children: %w", err)
+	}
+	bc.Child = []string{exe, "bench", "--child"}
+	bc.ChildEnv = []string{benchChildEnv}
+	return bc, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/carefinder/carefinder/internal/bench"
+)
+
+// TestMain lets this test binary stand in for carefinder when `bench`
+// starts its child processes (it runs os.Executable()).
+func TestMain(m *testing.M) {
+	if os.Getenv(strings.Split(benchChildEnv, "=")[0]) == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], env{os.Stdin, os.Stdout, os.Stderr, os.Getenv}))
+	}
+	os.Exit(m.Run())
+}
+
+func TestBenchUsage(t *testing.T) {
+	tests := []struct {
+		environ map[string]string
+		args    []string
+		code    int
+		want    string
+	}{
+		{nil, []string{"bench", "--help"}, exitOK, "-http-duration"},
+		{nil, []string{"bench", "extra"}, exitUsage, `unexpected argument "extra"`},
+		{nil, []string{"bench", "--engines", "carefinder,solr"}, exitUsage, `unknown engine "solr"`},
+		{nil, []string{"bench", "--workloads", "typical,fast"}, exitUsage, `unknown workload "fast"`},
+		{nil, []string{"bench", "--datasets", "0k"}, exitUsage, `unknown dataset "0k"`},
+		{nil, []string{"bench", "--rate", "100"}, exitUsage, "--rate needs --http"},
+		{nil, []string{"bench", "--http", "--engines", "bleve"}, exitUsage, "include it in the engines"},
+		{nil, []string{"bench", "--http", "--http-duration", "1h"}, exitUsage, "at most 10m0s"},
+		{nil, []string{"bench", "--queries", "0"}, exitUsage, "queries 0"},
+		{map[string]string{"CAREFINDER_ENGINES": "lucene"}, []string{"bench"}, exitUsage, `unknown engine "lucene"`},
+		{map[string]string{"CAREFINDER_SHARED": "/nonexistent"}, []string{"bench", "--datasets", "real"}, exitFailure, "/nonexistent/data/samhsa-directory-2015.csv"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errs := runCLI(t, tt.environ, tt.args...)
+			if code != tt.code || !strings.Contains(out+errs, tt.want) {
+				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tt.code, tt.want, out, errs)
+			}
+		})
+	}
+}
+
+// TestBenchEndToEnd runs a small benchmark as an operator would: every
+// engine in its own child process, every workload, the HTTP runs, the
+// oracle's check, the tables and the JSON.
+func TestBenchEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds three engines in child processes; skipped with -short")
+	}
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	code, out, errs := runCLI(t, nil, "bench", "--synthetic", "5000", "--queries", "40", "--warmup", "4",
+		"--min-time", "0", "--max-time", "5s", "--http", "--http-duration", "1s", "--rate", "300", "--json", jsonPath)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	want := []string{
+		"### 5k: 5,000 facilities",
+		"| carefinder | ", "| bleve | ", "| scan | ",
+		"| text | scan | — |",
+		"| 5k | closed loop, 8 connections | ",
+		"| 5k | open loop at 300/s, 8 connections | ",
+		"the target \"≥ 300 requests/s at p99 ≤ 20 ms\" is",
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q", w)
+		}
+	}
+	for _, w := range bench.AllWorkloads() {
+		for _, e := range bench.AllEngines() {
+			rows := strings.Count(out, fmt.Sprintf("| %s | %s | ", w, e))
+			wantRows := 2 // timing, correctness
+			if w == bench.WorkloadText {
+				wantRows = 1 // not checked against the oracle
+			}
+			if rows != wantRows {
+				t.Errorf("%d rows for %s/%s, want %d", rows, w, e, wantRows)
+			}
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+	var rep bench.Report
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("JSON report: %v", err)
+	}
+	if len(rep.Datasets) != 1 || len(rep.Datasets[0].Engines) != 3 || rep.Datasets[0].Facilities != 5000 {
+		t.Fatalf("JSON report: %+v", rep)
+	}
+	for _, e := range rep.Datasets[0].Engines {
+		if e.PeakRSS <= 0 || e.InProcess {
+			t.Errorf("%s: peak RSS %d, in process %v: want its own child process", e.Engine, e.PeakRSS, e.InProcess)
+		}
+		if e.Engine == bench.EngineCareFinder && (len(e.HTTP) != 2 || e.RestartOpenMs <= 0) {
+			t.Errorf("carefinder: %d HTTP runs, restart %v ms", len(e.HTTP), e.RestartOpenMs)
+		}
+	}
+	for _, c := range rep.Datasets[0].Checks {
+		if c.Mismatches > 0 || c.Checked == 0 && c.Workload != bench.WorkloadDeep {
+			t.Errorf("check %+v", c)
+		}
+	}
+}

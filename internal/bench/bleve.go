@@ -1,0 +1,221 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	bquery "github.com/blevesearch/bleve/v2/search/query"
+	"github.com/paulmach/orb"
+
+	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/search"
+)
+
+// Fields of the baseline's Bleve documents, besides one keyword field per
+// taxonomy group.
+const (
+	bleveName     = "name"
+	bleveAll      = "all"
+	bleveLocation = "location"
+	// bleveBatch is how many documents go into one Bleve batch (BLEVE.md:
+	// large batches cost hundreds of MB).
+	bleveBatch = 1000
+)
+
+// bleveEngine is Bleve used the obvious way (BLEVE.md, first row): its own
+// scorch index with default settings (no spatial plugin, no forced merge),
+// a geo-distance query, term filters, a geo-distance sort and term facets.
+type bleveEngine struct {
+	offsetPager
+	idx  bleve.Index
+	tax  *directory.Taxonomy
+	ti   *termIndex
+	byID map[string]*directory.Facility
+}
+
+func bleveMapping() mapping.IndexMapping {
+	lean := func(f *mapping.FieldMapping) *mapping.FieldMapping {
+		f.Store, f.IncludeInAll, f.IncludeTermVectors = false, false, false
+		return f
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	name := lean(bleve.NewTextFieldMapping())
+	name.Analyzer = en.AnalyzerName
+	doc.AddFieldMappingsAt(bleveName, name)
+	all := lean(bleve.NewTextFieldMapping())
+	all.Analyzer = en.AnalyzerName
+	doc.AddFieldMappingsAt(bleveAll, all)
+	for _, g := range directory.Groups() {
+		doc.AddFieldMappingsAt(string(g), lean(bleve.NewKeywordFieldMapping()))
+	}
+	doc.AddFieldMappingsAt(bleveLocation, lean(bleve.NewGeoPointFieldMapping()))
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = en.AnalyzerName
+	return m
+}
+
+// bleveDocument is the document of a facility: its terms expanded with
+// their ancestors (as search does), so that a filter on a parent term
+// matches its children.
+func bleveDocument(f *directory.Facility, tax *directory.Taxonomy) map[string]any {
+	doc := map[string]any{
+		bleveName:     f.Name,
+		bleveLocation: []float64{f.Lon, f.Lat},
+	}
+	all := []string{f.Name}
+	all = append(all, f.AlternateNames...)
+	all = append(all, f.Description, f.Note, f.Address.City, f.Address.State, f.Address.ZIP)
+	for _, g := range directory.Groups() {
+		var terms []string
+		seen := map[string]bool{}
+		for _, slug := range f.Services.Get(g) {
+			for _, a := range tax.Ancestors(g, slug) {
+				if !seen[a] {
+					seen[a] = true
+					terms = append(terms, a)
+					if t, ok := tax.Lookup(g, a); ok {
+						all = append(all, t.Label.EN, t.Label.ES)
+					}
+				}
+			}
+		}
+		if len(terms) > 0 {
+			doc[string(g)] = terms
+		}
+	}
+	doc[bleveAll] = strings.Join(all, " \n ")
+	return doc
+}
+
+func openBleve(ctx context.Context, path string, ds *Dataset, tax *directory.Taxonomy) (*bleveEngine, error) {
+	os.RemoveAll(path)
+	idx, err := bleve.New(path, bleveMapping())
+	if err != nil {
+		return nil, fmt.Errorf("bleve: create %s: %w", path, err)
+	}
+	e := &bleveEngine{idx: idx, tax: tax, ti: newTermIndex(tax), byID: make(map[string]*directory.Facility, len(ds.Facilities))}
+	for start := 0; start < len(ds.Facilities); start += bleveBatch {
+		if err := ctx.Err(); err != nil {
+			idx.Close()
+			return nil, err
+		}
+		b := idx.NewBatch()
+		for i := start; i < min(start+bleveBatch, len(ds.Facilities)); i++ {
+			f := &ds.Facilities[i]
+			e.byID[f.ID] = f
+			if err := b.Index(f.ID, bleveDocument(f, tax)); err != nil {
+				idx.Close()
+				return nil, fmt.Errorf("bleve: index %s: %w", f.ID, err)
+			}
+		}
+		if err := idx.Batch(b); err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("bleve: batch: %w", err)
+		}
+	}
+	return e, nil
+}
+
+func (e *bleveEngine) Name() string { return EngineBleve }
+func (e *bleveEngine) Close() error { return e.idx.Close() }
+
+// segments returns how many segments the index has at its root: more
+// segments, slower queries (BLEVE.md).
+func (e *bleveEngine) segments() int {
+	st, _ := e.idx.StatsMap()["index"].(map[string]any)
+	switch v := st["TotFileSegmentsAtRoot"].(type) {
+	case uint64:
+		return int(v)
+	case int:
+		return v
+	}
+	return -1
+}
+
+func (e *bleveEngine) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	if err := q.Normalize(e.tax); err != nil {
+		return nil, err
+	}
+	if !q.HasLocation || q.Sort != search.SortDistance {
+		return nil, errUnsupported
+	}
+	offset, err := parseOffsetCursor(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var must []bquery.Query
+	if q.RadiusKm > 0 {
+		gq := bleve.NewGeoDistanceQuery(q.Center[0], q.Center[1], strconv.FormatFloat(q.RadiusKm, 'f', -1, 64)+"km")
+		gq.SetField(bleveLocation)
+		must = append(must, gq)
+	}
+	for _, g := range directory.Groups() {
+		if len(q.Filters[g]) == 0 {
+			continue
+		}
+		var any []bquery.Query
+		for _, slug := range q.Filters[g] {
+			tq := bleve.NewTermQuery(slug)
+			tq.SetField(string(g))
+			any = append(any, tq)
+		}
+		must = append(must, bleve.NewDisjunctionQuery(any...))
+	}
+	if q.Text != "" {
+		mq := bleve.NewMatchQuery(q.Text)
+		mq.SetField(bleveAll)
+		mq.SetAutoFuzziness(true)
+		mq.SetOperator(bquery.MatchQueryOperatorAnd)
+		must = append(must, mq)
+	}
+	var bq bquery.Query = bleve.NewMatchAllQuery()
+	if len(must) > 0 {
+		bq = bleve.NewConjunctionQuery(must...)
+	}
+	req := bleve.NewSearchRequestOptions(bq, q.Limit, offset, false)
+	byDistance, err := bsearch.NewSortGeoDistance(bleveLocation, "km", q.Center[0], q.Center[1], false)
+	if err != nil {
+		return nil, err
+	}
+	req.SortByCustom(bsearch.SortOrder{byDistance, &bsearch.SortDocID{}})
+	for _, g := range directory.Groups() {
+		req.AddFacet(string(g), bleve.NewFacetRequest(string(g), len(e.ti.group[g])))
+	}
+	sr, err := e.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: %w", err)
+	}
+	res := &search.Result{Total: int(sr.Total), Facets: make(map[directory.Group]map[string]int, len(directory.Groups()))}
+	for _, g := range directory.Groups() {
+		m := make(map[string]int, len(e.ti.group[g]))
+		for _, b := range e.ti.group[g] {
+			m[e.ti.refs[b].Slug] = 0
+		}
+		if fr := sr.Facets[string(g)]; fr != nil && fr.Terms != nil {
+			for _, t := range fr.Terms.Terms() {
+				m[t.Term] = t.Count
+			}
+		}
+		res.Facets[g] = m
+	}
+	for _, h := range sr.Hits {
+		f, ok := e.byID[h.ID]
+		if !ok {
+			return nil, fmt.Errorf("bleve: hit %q is not in the directory", h.ID)
+		}
+		res.Hits = append(res.Hits, search.Hit{Facility: f, DistanceKm: geo.DistanceKm(q.Center, orb.Point{f.Lon, f.Lat})})
+	}
+	if offset+len(sr.Hits) < int(sr.Total) {
+		res.NextCursor = offsetCursor(offset + q.Limit)
+	}
+	return res, nil
+}

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -417,27 +418,37 @@ type topK struct {
 }
 
 func newTopK(k int, cmp func(a, b *match) int) *topK {
-	return &topK{k: k, cmp: cmp, h: make([]match, 0, k)}
+	return &topK{k: k, cmp: cmp, h: make([]match, 0, k+1)}
 }
 
+// push offers m. It goes through a spare slot at the end of the heap's
+// array so that comparisons take pointers into the array: a pointer to m
+// itself would make every offered match escape to the heap.
 func (t *topK) push(m match) {
-	if len(t.h) < t.k {
-		t.h = append(t.h, m)
-		for i := len(t.h) - 1; i > 0; {
-			p := (i - 1) / 2
-			if t.cmp(&t.h[i], &t.h[p]) <= 0 {
-				break
-			}
-			t.h[i], t.h[p] = t.h[p], t.h[i]
-			i = p
+	t.h = append(t.h, m)
+	n := len(t.h) - 1
+	if n == t.k { // full: m replaces the worst kept, if better
+		if t.cmp(&t.h[n], &t.h[0]) >= 0 {
+			t.h = t.h[:n]
+			return
 		}
+		t.h[0] = t.h[n]
+		t.h = t.h[:n]
+		t.siftDown(0)
 		return
 	}
-	if t.cmp(&m, &t.h[0]) >= 0 {
-		return
+	for i := n; i > 0; {
+		p := (i - 1) / 2
+		if t.cmp(&t.h[i], &t.h[p]) <= 0 {
+			break
+		}
+		t.h[i], t.h[p] = t.h[p], t.h[i]
+		i = p
 	}
-	t.h[0] = m
-	for i := 0; ; {
+}
+
+func (t *topK) siftDown(i int) {
+	for {
 		l, r, big := 2*i+1, 2*i+2, i
 		if l < len(t.h) && t.cmp(&t.h[l], &t.h[big]) > 0 {
 			big = l
@@ -455,7 +466,7 @@ func (t *topK) push(m match) {
 
 // sorted returns the kept matches, best first.
 func (t *topK) sorted() []match {
-	slices.SortFunc(t.h, func(a, b match) int { return t.cmp(&a, &b) })
+	sort.Slice(t.h, func(i, j int) bool { return t.cmp(&t.h[i], &t.h[j]) < 0 })
 	return t.h
 }
 

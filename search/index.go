@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,10 +15,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bquery "github.com/blevesearch/bleve/v2/search/query"
-	"github.com/paulmach/orb"
 
 	"github.com/carefinder/carefinder/directory"
-	"github.com/carefinder/carefinder/geo"
 )
 
 // Source is what an Index follows: the directory store's change sequence.
@@ -45,6 +42,10 @@ const (
 	batchSize = 1000
 	// changesPage is how many changes one Sync reads at a time.
 	changesPage = 5000
+	// maxTextCandidates is the most facilities within a radius that a
+	// text search names to Bleve one by one; beyond it Bleve searches
+	// everywhere and the catalog keeps those within the radius.
+	maxTextCandidates = 20000
 	// snapshotEvery is how often a changing catalog is saved, so that a
 	// crash does not leave much to catch up on at the next start.
 	snapshotEvery = 5 * time.Minute
@@ -185,13 +186,15 @@ func openBleve(path string) (bleve.Index, int64, error) {
 	return idx, seq, nil
 }
 
-// newBleve creates an empty Bleve index at path. Geopoints use S2 cell
-// tokens, measured several times faster than the default (shared/BLEVE.md).
+// newBleve creates an empty Bleve index at path. Geopoints keep Bleve's
+// default encoding: the S2 plugin (faster for geo queries, shared/BLEVE.md)
+// races with itself on concurrent bounding-box queries (seen with -race in
+// blevesearch/geo's RegionTermIndexer), and this index only uses a box to
+// narrow text matches; the catalog does the geo search.
 func newBleve(path string) (bleve.Index, error) {
 	os.RemoveAll(path)
 	idx, err := bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, map[string]any{
-		"spatialPlugin": "s2",
-		"bolt_timeout":  "1s",
+		"bolt_timeout": "1s",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create index %s: %w", path, err)
@@ -411,8 +414,16 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	var scores map[string]float64
 	if q.Text != "" {
+		// Within a radius, the catalog names the few facilities that can
+		// qualify, and Bleve scores the text of those alone.
+		var within []string
+		if q.HasLocation && q.RadiusKm > 0 {
+			ix.mu.RLock()
+			within = ix.cat.candidates(&q, maxTextCandidates)
+			ix.mu.RUnlock()
+		}
 		var err error
-		if scores, err = ix.textScores(ctx, &q); err != nil {
+		if scores, err = ix.textScores(ctx, &q, within); err != nil {
 			return nil, err
 		}
 	}
@@ -421,10 +432,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	return ix.cat.run(ctx, &q, scores)
 }
 
-// textScores asks Bleve for every facility matching q's text (and, to keep
-// the set small, its filters and the bounding box of its circle) with its
-// relevance score.
-func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, error) {
+// textScores asks Bleve for every facility matching q's text, with its
+// relevance score: among within when it is not nil, else among those that
+// pass q's filters.
+func (ix *Index) textScores(ctx context.Context, q *Query, within []string) (map[string]float64, error) {
+	if within != nil && len(within) == 0 {
+		return map[string]float64{}, nil
+	}
 	ix.mu.RLock()
 	idx := ix.bleve
 	n := len(ix.cat.entries)
@@ -434,22 +448,20 @@ func (ix *Index) textScores(ctx context.Context, q *Query) (map[string]float64, 
 	if !ok {
 		return map[string]float64{}, nil // only stop words: nothing to match
 	}
-	for _, g := range directory.Groups() {
-		if slugs := q.Filters[g]; len(slugs) > 0 {
-			var any []bquery.Query
-			for _, s := range slugs {
-				tq := bleve.NewTermQuery(s)
-				tq.SetField(string(g))
-				any = append(any, tq)
+	if within != nil {
+		ids := bleve.NewDocIDQuery(within)
+		conj.AddQuery(ids)
+	} else {
+		for _, g := range directory.Groups() {
+			if slugs := q.Filters[g]; len(slugs) > 0 {
+				var any []bquery.Query
+				for _, s := range slugs {
+					tq := bleve.NewTermQuery(s)
+					tq.SetField(string(g))
+					any = append(any, tq)
+				}
+				conj.AddQuery(bleve.NewDisjunctionQuery(any...))
 			}
-			conj.AddQuery(bleve.NewDisjunctionQuery(any...))
-		}
-	}
-	if q.HasLocation && q.RadiusKm > 0 {
-		if b, ok := boxAround(q.Center, q.RadiusKm); ok {
-			bq := bleve.NewGeoBoundingBoxQuery(b.Min[0], b.Max[1], b.Max[0], b.Min[1])
-			bq.SetField(fieldLocation)
-			conj.AddQuery(bq)
 		}
 	}
 	// Words found in the name itself (exactly: the fuzzy match is above)
@@ -499,15 +511,4 @@ func (ix *Index) textQuery(text string) (*bquery.ConjunctionQuery, bool) {
 		conj.AddQuery(bleve.NewDisjunctionQuery(either...))
 	}
 	return conj, len(conj.Conjuncts) > 0
-}
-
-// boxAround returns a bounding box a little larger than the circle, for
-// Bleve's coarse geo filter (the catalog then applies the exact distance).
-// It reports false when the circle wraps the antimeridian or a pole.
-func boxAround(center orb.Point, radiusKm float64) (orb.Bound, bool) {
-	b := geo.CircleBound(center, radiusKm*1.01+1)
-	if b.Min[0] <= -180 || b.Max[0] >= 180 || b.Min[1] <= -89.9 || b.Max[1] >= 89.9 || math.IsNaN(b.Min[0]) {
-		return b, false
-	}
-	return b, true
 }

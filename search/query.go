@@ -229,6 +229,41 @@ func less(s Sort, a, b *match) int {
 	return strings.Compare(a.e.id, b.e.id)
 }
 
+// candidates returns the ids of the facilities within q's radius that pass
+// its filters, or nil if there are more than limit.
+func (c *catalog) candidates(q *Query, limit int) []string {
+	masks := c.bits.filterMasks(q)
+	passes := func(i int) bool {
+		e := &c.entries[i]
+		if !e.alive() {
+			return false
+		}
+		for _, m := range masks {
+			if !e.terms.intersects(m) {
+				return false
+			}
+		}
+		return true
+	}
+	ids := []string{}
+	over := false
+	c.grid.WithinFiltered(q.Center, q.RadiusKm, passes, func(i int, _ float64) bool {
+		ids = append(ids, c.entries[i].id)
+		over = len(ids) > limit
+		return !over
+	})
+	for i := c.gridN; i < len(c.entries) && !over; i++ {
+		if passes(i) && geo.DistanceKm(q.Center, c.entries[i].pt) <= q.RadiusKm {
+			ids = append(ids, c.entries[i].id)
+			over = len(ids) > limit
+		}
+	}
+	if over {
+		return nil
+	}
+	return ids
+}
+
 // filterMasks turns the query's filters into one term mask per group.
 func (tb *termBits) filterMasks(q *Query) []termSet {
 	var masks []termSet

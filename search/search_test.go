@@ -631,3 +631,43 @@ func TestNationwideCountsFollowChanges(t *testing.T) {
 		t.Errorf("after removing one: total %d facet %d, want 1 1", total, facet)
 	}
 }
+
+// TestConcurrentSearches runs text, radius and nationwide searches at once
+// while the index applies changes; run with -race.
+func TestConcurrentSearches(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(12, 13))
+	all := randomFacilities(rng, 600)
+	fx := mustIndex(t, all[:500]...)
+	done := make(chan error, 4)
+	for w := range 3 {
+		go func() {
+			for i := range 60 {
+				q := search.Query{HasLocation: true, Center: cities[(w+i)%len(cities)], RadiusKm: 80}
+				switch i % 3 {
+				case 0:
+					q.Text = "hope recovery"
+				case 1:
+					q.RadiusKm = 0
+				}
+				if _, err := fx.index.Search(ctx, q); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	go func() {
+		_, err := fx.store.Import(ctx, slices.Clone(all), directory.ImportOptions{})
+		if err == nil {
+			_, err = fx.index.Sync(ctx)
+		}
+		done <- err
+	}()
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -41,7 +41,7 @@ const (
 	// batches cost hundreds of MB (bleve #1304).
 	batchSize = 1000
 	// changesPage is how many changes one Sync reads at a time.
-	changesPage = 5000
+	changesPage = 1000
 	// maxTextCandidates is the most facilities within a radius that a
 	// text search names to Bleve one by one; beyond it Bleve searches
 	// everywhere and the catalog keeps those within the radius.

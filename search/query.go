@@ -229,22 +229,25 @@ func less(s Sort, a, b *match) int {
 	return strings.Compare(a.e.id, b.e.id)
 }
 
+// passes reports whether e is alive and offers, in every filtered group,
+// one of the terms asked for (masks: one per group).
+func (e *entry) passes(masks []termSet) bool {
+	if !e.alive() {
+		return false
+	}
+	for _, m := range masks {
+		if !e.terms.intersects(m) {
+			return false
+		}
+	}
+	return true
+}
+
 // candidates returns the ids of the facilities within q's radius that pass
 // its filters, or nil if there are more than limit.
 func (c *catalog) candidates(q *Query, limit int) []string {
 	masks := c.bits.filterMasks(q)
-	passes := func(i int) bool {
-		e := &c.entries[i]
-		if !e.alive() {
-			return false
-		}
-		for _, m := range masks {
-			if !e.terms.intersects(m) {
-				return false
-			}
-		}
-		return true
-	}
+	passes := func(i int) bool { return c.entries[i].passes(masks) }
 	ids := []string{}
 	over := false
 	c.grid.WithinFiltered(q.Center, q.RadiusKm, passes, func(i int, _ float64) bool {
@@ -301,17 +304,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	counts := make(facetCounts, len(c.bits.terms))
 	total := 0
 	top := newTopK(q.Limit+1, func(a, b *match) int { return less(q.Sort, a, b) })
-	passes := func(e *entry) bool {
-		if !e.alive() {
-			return false
-		}
-		for _, m := range masks {
-			if !e.terms.intersects(m) {
-				return false
-			}
-		}
-		return true
-	}
+	passes := func(e *entry) bool { return e.passes(masks) }
 	// consider takes a facility that passed the filters.
 	consider := func(e *entry, dist float64) {
 		score := 0.0

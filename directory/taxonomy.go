@@ -171,6 +171,11 @@ func (t *Taxonomy) Validate(g Group, slug string) error {
 		names = append(names, term.Slug)
 	}
 	msg := fmt.Sprintf("unknown %s %q", g, slug)
+	for _, other := range Groups() {
+		if _, ok := t.Lookup(other, slug); ok && other != g {
+			return Errorf(EINVALID, "%s; %q is in the %s group: use %s=%s", msg, slug, other, other, slug)
+		}
+	}
 	if s := Suggest(slug, names, 3); len(s) > 0 {
 		msg += "; did you mean " + strings.Join(quoteAll(s), " or ") + "?"
 	} else {

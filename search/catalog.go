@@ -1,10 +1,8 @@
 package search
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"slices"
-	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -33,6 +31,7 @@ type termBits struct {
 	bit   map[directory.TermRef]int
 	terms []directory.TermRef
 	runs  []groupRun
+	valid termSet // every bit that names a term
 }
 
 // groupRun is the bits first..end-1 of one group.
@@ -54,6 +53,9 @@ func newTermBits(tax *directory.Taxonomy) *termBits {
 	}
 	if len(tb.terms) > len(termSet{})*64 {
 		panic("search: taxonomy has more terms than termSet holds; widen termSet")
+	}
+	for b := range tb.terms {
+		tb.valid.add(b)
 	}
 	return tb
 }
@@ -99,64 +101,65 @@ type catalog struct {
 	gridN   int
 	live    int
 
-	// counted caches, per filter set, the nationwide total and facet
-	// counts, which do not depend on where a search starts. Any change to
-	// the catalog empties it. Searches share the catalog under a read
-	// lock, so the cache has its own.
-	countedMu sync.Mutex
-	counted   map[string]countedSet
+	// byTerm holds, for each term bit, the set of entry positions that
+	// offer it (ancestors included), and alive the positions of live
+	// entries: nationwide totals and facets are then a few thousand word
+	// ANDs and popcounts, not a pass over every entry.
+	byTerm []bitset
+	alive  bitset
 }
 
-// countedSet is a cached nationwide count.
-type countedSet struct {
-	total  int
-	counts facetCounts
+// bitset is a set of entry positions.
+type bitset []uint64
+
+func (b *bitset) set(i int) {
+	for i>>6 >= len(*b) {
+		*b = append(*b, 0)
+	}
+	(*b)[i>>6] |= 1 << (i & 63)
 }
 
-// maxCounted bounds the count cache; past it the cache starts over.
-const maxCounted = 512
+func (b bitset) clear(i int) {
+	if i>>6 < len(b) {
+		b[i>>6] &^= 1 << (i & 63)
+	}
+}
 
 // countAll returns how many facilities pass the filter masks, nationwide,
 // and their facet counts.
-func (c *catalog) countAll(masks []termSet, passes func(*entry) bool) (int, facetCounts) {
-	key := make([]byte, 0, len(masks)*len(termSet{})*8)
+func (c *catalog) countAll(masks []termSet) (int, facetCounts) {
+	f := slices.Clone(c.alive)
+	group := make(bitset, len(f))
 	for _, m := range masks {
-		for _, w := range m {
-			key = binary.LittleEndian.AppendUint64(key, w)
+		clear(group)
+		for b := range c.bits.terms {
+			if m.has(b) {
+				for w, x := range c.byTerm[b] {
+					group[w] |= x
+				}
+			}
+		}
+		for w := range f {
+			f[w] &= group[w]
 		}
 	}
-	c.countedMu.Lock()
-	hit, ok := c.counted[string(key)]
-	c.countedMu.Unlock()
-	if ok {
-		return hit.total, slices.Clone(hit.counts)
+	total := 0
+	for _, x := range f {
+		total += bits.OnesCount64(x)
 	}
 	counts := make(facetCounts, len(c.bits.terms))
-	total := 0
-	for i := range c.entries {
-		if e := &c.entries[i]; passes(e) {
-			total++
-			counts.add(e.terms)
+	for b, set := range c.byTerm {
+		n := 0
+		for w, x := range set[:min(len(set), len(f))] {
+			n += bits.OnesCount64(x & f[w])
 		}
+		counts[b] = n
 	}
-	c.countedMu.Lock()
-	if c.counted == nil || len(c.counted) >= maxCounted {
-		c.counted = map[string]countedSet{}
-	}
-	c.counted[string(key)] = countedSet{total, slices.Clone(counts)}
-	c.countedMu.Unlock()
 	return total, counts
 }
 
-// changed forgets what was computed from the catalog's old contents.
-func (c *catalog) changed() {
-	c.countedMu.Lock()
-	c.counted = nil
-	c.countedMu.Unlock()
-}
-
-func newCatalog(bits *termBits) *catalog {
-	return &catalog{bits: bits, byID: map[string]int32{}, grid: geo.NewGrid(gridCellDeg)}
+func newCatalog(tb *termBits) *catalog {
+	return &catalog{bits: tb, byID: map[string]int32{}, grid: geo.NewGrid(gridCellDeg), byTerm: make([]bitset, len(tb.terms))}
 }
 
 // own returns the facility's terms as listed, without ancestors.
@@ -199,8 +202,8 @@ func (c *catalog) apply(f *directory.Facility) {
 }
 
 func (c *catalog) remove(id string) {
-	c.changed()
 	if i, ok := c.byID[id]; ok {
+		c.alive.clear(int(i))
 		c.entries[i].sum = nil
 		delete(c.byID, id)
 		c.live--
@@ -208,12 +211,26 @@ func (c *catalog) remove(id string) {
 }
 
 func (c *catalog) add(id string, pt orb.Point, sum *summary) {
-	c.remove(id) // which also empties the count cache
+	c.remove(id)
 	c.byID[id] = int32(len(c.entries))
 	c.entries = append(c.entries, entry{
 		id: id, pt: pt, terms: c.bits.expand(sum.own), nameKey: sortName(sum.name), sum: sum,
 	})
+	c.index(len(c.entries) - 1)
 	c.live++
+}
+
+// index records entry i in the term and alive sets.
+func (c *catalog) index(i int) {
+	c.alive.set(i)
+	t := c.entries[i].terms
+	for w, word := range t {
+		for word != 0 {
+			b := w*64 + bits.TrailingZeros64(word)
+			c.byTerm[b].set(i)
+			word &= word - 1
+		}
+	}
 }
 
 // needsCompaction reports whether enough changes piled up outside the grid
@@ -234,10 +251,15 @@ func (c *catalog) compact() {
 	}
 	c.entries = kept
 	clear(c.byID)
+	c.alive = make(bitset, 0, (len(kept)+63)/64)
+	for b := range c.byTerm {
+		c.byTerm[b] = make(bitset, 0, (len(kept)+63)/64)
+	}
 	pts := make([]orb.Point, len(kept))
 	for i, e := range kept {
 		c.byID[e.id] = int32(i)
 		pts[i] = e.pt
+		c.index(i)
 	}
 	c.grid = geo.NewGrid(gridCellDeg)
 	c.grid.Build(pts)

@@ -347,9 +347,10 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		}
 	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance:
 		// Nearest first, nationwide: the total and facets need the whole
-		// filtered set but no distances; the page needs only the nearest
-		// few, which the grid yields in order of distance.
-		total, counts = c.countAll(masks, passes)
+		// filtered set but no distances (the term sets answer them); the
+		// page needs only the nearest few, which the grid yields in order
+		// of distance.
+		total, counts = c.countAll(masks)
 		need, got, cut := q.Limit+1, 0, 0.0
 		c.grid.Nearest(q.Center, func(i int, d float64) bool {
 			if got >= need && d > cut {

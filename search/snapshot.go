@@ -212,6 +212,9 @@ func loadSnapshot(dir string, bits *termBits) (*catalog, int64, error) {
 		s := &summary{}
 		for i := range s.own {
 			s.own[i] = r.u64()
+			if s.own[i]&^bits.valid[i] != 0 {
+				r.err = errBadSnapshot // a term the taxonomy does not have
+			}
 		}
 		s.name = r.str()
 		lines := r.uvarint()

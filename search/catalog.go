@@ -126,8 +126,8 @@ func (b bitset) clear(i int) {
 }
 
 // countAll returns how many facilities pass the filter masks, nationwide,
-// and their facet counts.
-func (c *catalog) countAll(masks []termSet) (int, facetCounts) {
+// their facet counts, and the set of their positions.
+func (c *catalog) countAll(masks []termSet) (int, facetCounts, bitset) {
 	f := slices.Clone(c.alive)
 	group := make(bitset, len(f))
 	for _, m := range masks {
@@ -155,7 +155,7 @@ func (c *catalog) countAll(masks []termSet) (int, facetCounts) {
 		}
 		counts[b] = n
 	}
-	return total, counts
+	return total, counts, f
 }
 
 func newCatalog(tb *termBits) *catalog {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -347,11 +348,35 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		}
 	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance:
 		// Nearest first, nationwide: the total and facets need the whole
-		// filtered set but no distances (the term sets answer them); the
-		// page needs only the nearest few, which the grid yields in order
-		// of distance.
-		total, counts = c.countAll(masks)
-		need, got, cut := q.Limit+1, 0, 0.0
+		// filtered set but no distances (the term sets answer them). A
+		// small set is measured whole; a large one yields its nearest few
+		// from the grid, in order of distance.
+		var set bitset
+		total, counts, set = c.countAll(masks)
+		offer := func(e *entry, d float64) {
+			m := match{e: e, dist: d}
+			if after == nil || less(q.Sort, &m, after) > 0 {
+				top.push(m)
+			}
+		}
+		if total <= smallSet {
+			for w, word := range set {
+				for word != 0 {
+					e := &c.entries[w*64+bits.TrailingZeros64(word)]
+					offer(e, geo.DistanceKm(q.Center, e.pt))
+					word &= word - 1
+				}
+			}
+			break
+		}
+		onGrid := total
+		for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
+			if e := &c.entries[i]; passes(e) {
+				onGrid--
+				offer(e, geo.DistanceKm(q.Center, e.pt))
+			}
+		}
+		need, got, seen, cut := q.Limit+1, 0, 0, 0.0
 		c.grid.Nearest(q.Center, func(i int, d float64) bool {
 			if got >= need && d > cut {
 				return false // ties with the last one needed are all kept
@@ -360,26 +385,16 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			if !passes(e) {
 				return true
 			}
+			seen++
 			m := match{e: e, dist: d}
-			if after != nil && less(q.Sort, &m, after) <= 0 {
-				return true
-			}
-			top.push(m)
-			if got++; got == need {
-				cut = d
-			}
-			return true
-		})
-		for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
-			e := &c.entries[i]
-			if !passes(e) {
-				continue
-			}
-			m := match{e: e, dist: geo.DistanceKm(q.Center, e.pt)}
 			if after == nil || less(q.Sort, &m, after) > 0 {
 				top.push(m)
+				if got++; got == need {
+					cut = d
+				}
 			}
-		}
+			return seen < onGrid // every match seen: the rings need go no further
+		})
 	case q.HasLocation && q.RadiusKm > 0:
 		keep := func(i int) bool { return passes(&c.entries[i]) }
 		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
@@ -437,6 +452,11 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	}
 	return res, nil
 }
+
+// smallSet is the size below which a nationwide search measures every
+// match rather than walking the grid outward: with few matches, the rings
+// would cover much of the globe to find them.
+const smallSet = 2048
 
 // topK keeps the k best matches seen, by cmp, in a heap with the worst
 // on top: a page costs O(n log k), not a sort of every match.

@@ -677,3 +677,33 @@ func TestConcurrentSearches(t *testing.T) {
 		}
 	}
 }
+
+// TestNationwideWithPendingChanges covers nearest-first over a set too big
+// to measure whole, while recent changes wait off the grid.
+func TestNationwideWithPendingChanges(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(21, 22))
+	all := randomFacilities(rng, 3000)
+	fx := mustIndex(t, all...)
+	for i := range all[:100] { // few enough to stay off the grid until compaction
+		all[i].Lat, all[i].Lon = all[i].Lat+0.3, all[i].Lon-0.2
+	}
+	if _, err := fx.store.Import(ctx, slices.Clone(all[:100]), directory.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.index.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		c := cities[i%len(cities)]
+		q := search.Query{HasLocation: true, Center: orb.Point{c[0] + rng.NormFloat64(), c[1] + rng.NormFloat64()}, Limit: 1 + rng.IntN(60)}
+		want, _, wantFacets := oracle(all, q)
+		got, first := allPages(t, fx.index, q)
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Fatalf("query %d (-want +got):\n%s", i, diff)
+		}
+		if diff := gocmp.Diff(wantFacets, first.Facets); diff != "" {
+			t.Fatalf("query %d facets (-want +got):\n%s", i, diff)
+		}
+	}
+}

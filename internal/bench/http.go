@@ -168,14 +168,35 @@ type tally struct {
 	firstErr error
 }
 
-func (t *tally) add(lat []time.Duration, non200, errs int, firstErr error) {
+// connTally is one connection's share of a tally, kept without locking
+// and merged when the connection is done.
+type connTally struct {
+	lat      []time.Duration
+	non200   int
+	errs     int
+	firstErr error
+}
+
+// record notes one request's outcome.
+func (c *connTally) record(lat time.Duration, ok bool, err error) {
+	c.lat = append(c.lat, lat)
+	switch {
+	case err != nil:
+		c.errs++
+		c.firstErr = cmpOr(c.firstErr, err)
+	case !ok:
+		c.non200++
+	}
+}
+
+func (t *tally) add(c *connTally) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.lat = append(t.lat, lat...)
-	t.non200 += non200
-	t.errs += errs
+	t.lat = append(t.lat, c.lat...)
+	t.non200 += c.non200
+	t.errs += c.errs
 	if t.firstErr == nil {
-		t.firstErr = firstErr
+		t.firstErr = c.firstErr
 	}
 }
 
@@ -188,9 +209,7 @@ func (c *loadClient) closedLoop(ctx context.Context, conns int, d time.Duration)
 	deadline := start.Add(d)
 	for range conns {
 		wg.Go(func() {
-			var lat []time.Duration
-			non200, errs := 0, 0
-			var firstErr error
+			var ct connTally
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				i := int(next.Add(1) - 1)
 				if i >= maxHTTPRequests {
@@ -198,16 +217,9 @@ func (c *loadClient) closedLoop(ctx context.Context, conns int, d time.Duration)
 				}
 				t0 := time.Now()
 				ok, err := c.get(ctx, i)
-				lat = append(lat, time.Since(t0))
-				switch {
-				case err != nil:
-					errs++
-					firstErr = cmpOr(firstErr, err)
-				case !ok:
-					non200++
-				}
+				ct.record(time.Since(t0), ok, err)
 			}
-			t.add(lat, non200, errs, firstErr)
+			t.add(&ct)
 		})
 	}
 	wg.Wait()
@@ -236,25 +248,16 @@ func (c *loadClient) openLoop(ctx context.Context, conns, rate int, d time.Durat
 	var sent atomic.Int64
 	for range conns {
 		wg.Go(func() {
-			var lat []time.Duration
-			non200, errs := 0, 0
-			var firstErr error
+			var ct connTally
 			for i := range due {
 				if runCtx.Err() != nil {
 					break
 				}
 				sent.Add(1)
 				ok, err := c.get(runCtx, i)
-				lat = append(lat, time.Since(start.Add(time.Duration(i)*interval)))
-				switch {
-				case err != nil:
-					errs++
-					firstErr = cmpOr(firstErr, err)
-				case !ok:
-					non200++
-				}
+				ct.record(time.Since(start.Add(time.Duration(i)*interval)), ok, err)
 			}
-			t.add(lat, non200, errs, firstErr)
+			t.add(&ct)
 		})
 	}
 	// The schedule: every request is queued when it falls due. Timers

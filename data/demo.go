@@ -462,6 +462,17 @@ func (g *demoGen) facility(i int) directory.Facility {
 		return p
 	})
 
+	// Nearly every program takes both women and men; one that runs a
+	// program for one of them alone sometimes takes only them.
+	f.Services.Gender = []string{"female", "male"}
+	women, men := slices.Contains(f.Services.Population, "women"), slices.Contains(f.Services.Population, "men")
+	if women != men && g.chance(0.3) {
+		f.Services.Gender = []string{"male"}
+		if women {
+			f.Services.Gender = []string{"female"}
+		}
+	}
+
 	state := place.State
 	f.Services.Language = g.draw(g.languages, func(slug string, p float64) float64 {
 		if slug != "es" {
@@ -502,7 +513,9 @@ func (g *demoGen) facility(i int) directory.Facility {
 	if g.chance(0.75) {
 		f.Website = "https://example.org/facilities/" + f.ID
 	}
-	f.Hours, f.HoursNote, f.Open247 = g.hours(kind)
+	var open247 bool
+	f.Hours, f.HoursNote, open247 = g.hours(kind)
+	f.Open247 = directory.Known(open247)
 	f.Description = describe(kind, bup, methadone, naltrexone, place)
 	f.Provenance = directory.Provenance{
 		Source:       DemoSource,

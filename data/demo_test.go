@@ -99,7 +99,7 @@ func TestGenerateDemoValid(t *testing.T) {
 						problems = append(problems, "phone "+p)
 					}
 				}
-				if f.Open247 != (len(f.Hours) == 7 && f.Hours[0].Closes == "24:00") {
+				if f.Open247 == nil || *f.Open247 != (len(f.Hours) == 7 && f.Hours[0].Closes == "24:00") {
 					problems = append(problems, "open 24/7 but hours say otherwise")
 				}
 				z, ok := places[f.Address.ZIP]
@@ -147,7 +147,7 @@ func TestGenerateDemoMix(t *testing.T) {
 		{"medicaid", func(f directory.Facility) bool { return has(f.Services.Payment, "medicaid") }, 0.55, 0.65},
 		{"private insurance", func(f directory.Facility) bool { return has(f.Services.Payment, "private-insurance") }, 0.60, 0.70},
 		{"spanish", func(f directory.Facility) bool { return has(f.Services.Language, "es") }, 0.25, 0.40},
-		{"open 24/7", func(f directory.Facility) bool { return f.Open247 }, 0.28, 0.40},
+		{"open 24/7", func(f directory.Facility) bool { return f.Open247 != nil && *f.Open247 }, 0.28, 0.40},
 		{"website", func(f directory.Facility) bool { return f.Website != "" }, 0.70, 0.80},
 		// The New York metro holds 6% of Americans; SAMHSA's 2015 directory
 		// has 4.5% of its facilities within 50 km of Midtown Manhattan, and

@@ -89,15 +89,6 @@ type ImportRecord struct {
 	Facility directory.Facility
 }
 
-// Rejection says why a line of an input file was not imported (or, in
-// ParseReport.Warnings, what is doubtful about a line that was). Line is
-// the 1-based line of the file, the header being line 1; Reason is plain
-// English and names the column at fault.
-type Rejection struct {
-	Line   int
-	Reason string
-}
-
 // ParseReport is the outcome of reading an input file: the records kept,
 // the lines rejected, and what a person checking the import should know.
 // Records, Rejected and Warnings are in file order.
@@ -111,12 +102,16 @@ type ParseReport struct {
 	// Warnings are about kept records: approximate locations, words in the
 	// Keys column that are not codes, padded ZIP codes, repaired text,
 	// records told apart only by their contact details.
-	Warnings []Rejection
+	Warnings []Warning
+	// NamesJoined counts the records whose name the source wrapped over
+	// two or more name lines, joined back into one.
+	NamesJoined int
 }
 
 // ParseOptions controls ParseSAMHSA2015. The zero value is ready to use.
 type ParseOptions struct {
-	// Taxonomy maps the source codes; nil means directory.DefaultTaxonomy().
+	// Taxonomy maps the source codes, with its legend of the 2015
+	// directory; nil means directory.DefaultTaxonomy().
 	Taxonomy *directory.Taxonomy
 	// Source is each record's Provenance.Source; "" means SAMHSA2015Source.
 	Source string
@@ -136,34 +131,49 @@ type ParseOptions struct {
 // bad row is reported in ParseReport.Rejected and reading goes on.
 //
 // How the columns become a Facility:
-//   - Name1 is the Name; Name2 and Name3, the program or site ("Henry
-//     County/IOP"), are AlternateNames, which search indexes with the name.
+//   - Name1 is the Name. The printed directory wrapped long names over its
+//     name lines ("Department of" / "Veterans Affairs Medical Center"):
+//     a line that continues the one before (see joinNameLines) is joined
+//     to it. Other lines, the program or site ("Henry County/IOP"), are
+//     AlternateNames, which search indexes with the name and results show
+//     as a subtitle.
 //   - ZIP_Code is left-padded to 5 digits: the file lost leading zeros.
 //   - Contact yields Phones: the first number is Main, the first after
 //     "Intake:"/"Intakes:" is Intake, one after "Hotline:" is Hotline.
 //     Further numbers, and any text that is not a number, go into Note.
-//   - Keys map onto taxonomy terms (Taxonomy.FromSAMHSA). SAF, MHSAF, MHF
-//     and GHF set FacilityType, VAMC sets OperatorType, SA (substance use
-//     treatment, the directory's scope) is dropped, and every other code is
-//     kept raw in RawCodes. IHS is a payment code in this file (it sits
-//     among the payments, and most facilities carrying it are not run by
-//     the Indian Health Service), so it maps to payment "ihs-tribal" only.
+//   - Keys map onto taxonomy terms through the taxonomy's 2015 legend
+//     (directory.LegendSAMHSA2015): languages (F66 Polish, N23 Navajo, FX
+//     and NX for languages it does not name), the genders accepted (FEM,
+//     MALE), BC (beds for clients' children). SAF, MHSAF, MHF and GHF set
+//     FacilityType, VAMC sets OperatorType, SA (substance use treatment,
+//     the directory's scope) is dropped, and every other code is kept raw
+//     in RawCodes. IHS is a payment code in this edition (it sits among
+//     the payments, and most facilities carrying it are not run by the
+//     Indian Health Service), so it maps to payment "ihs-tribal" only.
 //   - Every record gets language "en": the directory lists services in
 //     English and codes the other languages.
-//   - Open247 stays false: the 2015 directory has no code for it.
+//   - Open247 is nil (unknown): the 2015 directory says nothing about
+//     hours. So are Hours, Website, Description and Accreditations.
 //   - Provenance: Source, SourceID = loc_ID (not unique in the file),
 //     LastVerified from opts; Active is true.
 //
 // IDs are "s15-" and 16 hex digits of SHA-256 over the normalized (lower
-// case, spaces collapsed) name and address columns, so importing the same
-// file twice, or its rows in another order, gives the same IDs. Rows that
-// share name and address are distinct programs: all of them get IDs over
-// the name, the address and the Contact column, then also the Keys column,
-// then the rest, until they differ; each gets a warning. Rows equal in
-// every column are duplicates: the first is kept and the others rejected.
+// case, spaces collapsed) address columns: what identifies a site, so
+// importing the same file twice, or its rows in another order, gives the
+// same IDs, and a later edition that renames a facility or changes its
+// phone keeps them. Rows that share an address get IDs over the address
+// and the name columns, then also the Keys column, then Contact, then the
+// rest, until they differ; rows that share name and address each get a
+// warning. Rows equal in every column are duplicates: the first is kept
+// and the others rejected. (directory.Store.Import also recognises a
+// facility of an earlier edition whose address changed.)
 func ParseSAMHSA2015(ctx context.Context, r io.Reader, opts ParseOptions) (*ParseReport, error) {
 	if opts.Taxonomy == nil {
 		opts.Taxonomy = directory.DefaultTaxonomy()
+	}
+	legend, ok := opts.Taxonomy.Legend(directory.LegendSAMHSA2015)
+	if !ok {
+		return nil, fmt.Errorf("parse SAMHSA 2015: the taxonomy has no %s legend", directory.LegendSAMHSA2015)
 	}
 	if opts.Source == "" {
 		opts.Source = SAMHSA2015Source
@@ -198,7 +208,7 @@ func ParseSAMHSA2015(ctx context.Context, r io.Reader, opts ParseOptions) (*Pars
 	}
 	cr.FieldsPerRecord = len(header)
 
-	p := &samhsaParser{opts: opts, cols: cols}
+	p := &samhsaParser{opts: opts, cols: cols, legend: legend}
 	rep := &ParseReport{UnmappedCodes: map[string]int{}}
 	var rows []*samhsaRow
 	for n := 0; ; n++ {
@@ -255,6 +265,9 @@ func ParseSAMHSA2015(ctx context.Context, r io.Reader, opts ParseOptions) (*Pars
 		ids[f.ID] = row.line
 		rep.Records = append(rep.Records, ImportRecord{Line: row.line, Facility: *f})
 		rep.Warnings = append(rep.Warnings, row.warnings...)
+		if row.nameJoined {
+			rep.NamesJoined++
+		}
 		for _, c := range f.RawCodes {
 			rep.UnmappedCodes[c]++
 		}
@@ -293,20 +306,23 @@ func samhsa2015Header(header []string) ([numColumns]int, error) {
 }
 
 type samhsaParser struct {
-	opts ParseOptions
-	cols [numColumns]int
+	opts   ParseOptions
+	cols   [numColumns]int
+	legend *directory.Legend
 }
 
 // samhsaRow is a row that parsed, waiting for its ID.
 type samhsaRow struct {
-	line     int
-	col      [numColumns]string // cleaned text of each column
-	f        directory.Facility
-	warnings []Rejection
+	line       int
+	col        [numColumns]string // cleaned text of each column
+	f          directory.Facility
+	warnings   []Warning
+	nameJoined bool
 	// duplicate is set when an earlier row is equal in every column.
 	duplicate bool
-	// keyLevel is the last of samhsaKeyLevels in the row's ID key: above 0
-	// when it shares name and address with the rows in sharers.
+	// keyLevel is the last of samhsaKeyLevels in the row's ID key: above
+	// samhsaNameLevel when it shares name and address with the rows in
+	// sharers.
 	keyLevel int
 	sharers  []*samhsaRow
 	// norm holds the normalized columns once key has been called.
@@ -314,8 +330,8 @@ type samhsaRow struct {
 	normalized bool
 }
 
-func (r *samhsaRow) warn(format string, args ...any) {
-	r.warnings = append(r.warnings, Rejection{r.line, fmt.Sprintf(format, args...)})
+func (r *samhsaRow) warn(kind WarningKind, format string, args ...any) {
+	r.warnings = append(r.warnings, Warning{r.line, kind, fmt.Sprintf(format, args...)})
 }
 
 // parseRow turns one CSV record into a facility without an ID, or returns
@@ -328,20 +344,24 @@ func (p *samhsaParser) parseRow(line int, rec []string) (*samhsaRow, string) {
 	col := &row.col
 	f := &row.f
 
-	f.Name = col[colName1]
-	if f.Name == "" {
+	if col[colName1] == "" {
 		return nil, "Name1 is empty: a facility needs a name"
 	}
-	for _, alt := range []string{col[colName2], col[colName3]} {
-		if alt != "" && !strings.EqualFold(alt, f.Name) && !slices.Contains(f.AlternateNames, alt) {
-			f.AlternateNames = append(f.AlternateNames, alt)
-		}
-	}
+	f.Name, f.AlternateNames, row.nameJoined = joinNameLines(col[colName1], col[colName2], col[colName3])
 
+	if endsInConnector(f.Name) && col[colAddress1] != "" && !looksLikeStreet(col[colAddress1]) && looksLikeStreet(col[colAddress2]) {
+		// The rest of a wrapped name slid into the address: "Human
+		// Service Center on" / Address1 "Willow Knolls Road" / Address2
+		// "2101 West Willow Knolls Road".
+		row.warn(WarnRepaired, "Name1 %q is cut off and Address1 %q has no house number while Address2 has; took Address1 as the rest of the name", f.Name, col[colAddress1])
+		f.Name += " " + col[colAddress1]
+		col[colAddress1] = ""
+		row.nameJoined = true
+	}
 	if looksLikeStreet(f.Name) && !looksLikeStreet(col[colAddress1]) {
 		// The PDF parser lost the name and shifted the street up:
 		// "3230 Warning Court" with Address1 "Suite A".
-		row.warn("Name1 %q looks like a street address and Address1 has none (the source lost the name); used it as the first address line too", f.Name)
+		row.warn(WarnLostName, "Name1 %q looks like a street address and Address1 has none (the source lost the name); used it as the first address line too", f.Name)
 		f.Address.Lines = append(f.Address.Lines, f.Name)
 	}
 	for _, l := range []string{col[colAddress1], col[colAddress2], col[colAddress3]} {
@@ -374,15 +394,15 @@ func (p *samhsaParser) parseRow(line int, rec []string) (*samhsaRow, string) {
 	row.checkMatchScore(col[colMatchScore])
 
 	if locID := col[colLocID]; locID == "" {
-		row.warn("loc_ID is empty")
+		row.warn(WarnSourceID, "loc_ID is empty")
 	} else if n := len(locID); n > 5 && isDigits(locID[n-5:]) && locID[n-5:] != zip {
-		row.warn("loc_ID %q names ZIP code %s but ZIP_Code is %s", locID, locID[n-5:], zip)
+		row.warn(WarnSourceID, "loc_ID %q names ZIP code %s but ZIP_Code is %s", locID, locID[n-5:], zip)
 	}
 
 	note := col[colNote]
 	contactCol := col[colContact]
 	if joined, ok := rejoinContact(contactCol, note); ok {
-		row.warn("Note %q is the end of the last phone number in Contact; joined them", note)
+		row.warn(WarnRepaired, "Note %q is the end of the last phone number in Contact; joined them", note)
 		contactCol, note = joined, ""
 	}
 	stray := p.parseKeys(row, col[colKeys])
@@ -390,9 +410,9 @@ func (p *samhsaParser) parseRow(line int, rec []string) (*samhsaRow, string) {
 		words := strings.Join(stray, " ")
 		if note == "" {
 			note = words
-			row.warn("Keys has words that are not codes (%q); kept them as the Note", words)
+			row.warn(WarnStrayWords, "Keys has words that are not codes (%q); kept them as the Note", words)
 		} else {
-			row.warn("Keys has words that are not codes (%q); left them out", words)
+			row.warn(WarnStrayWords, "Keys has words that are not codes (%q); left them out", words)
 		}
 	}
 	var extra []string
@@ -408,10 +428,10 @@ func (p *samhsaParser) parseRow(line int, rec []string) (*samhsaRow, string) {
 		extra = append(extra, "Other numbers: "+strings.Join(c.more, ", "))
 	}
 	if c.leftover != "" {
-		row.warn("Contact %q has text that is not a phone number (%q); kept it in the Note", contactCol, c.leftover)
+		row.warn(WarnContactText, "Contact %q has text that is not a phone number (%q); kept it in the Note", contactCol, c.leftover)
 		extra = append(extra, "Contact: "+contactCol)
 	} else if f.Phones == (directory.Phones{}) {
-		row.warn("Contact is empty: no phone number")
+		row.warn(WarnNoPhone, "Contact is empty: no phone number")
 	}
 	f.Note = strings.Join(extra, ". ")
 
@@ -443,7 +463,7 @@ func (p *samhsaParser) parseKeys(row *samhsaRow, keys string) (stray []string) {
 		mapped := false
 		if t, ok := samhsaFacilityTypes[k]; ok {
 			if f.FacilityType != "" && f.FacilityType != t {
-				row.warn("Keys gives two facility types, %s and %s; kept %s", f.FacilityType, t, f.FacilityType)
+				row.warn(WarnConflictingCodes, "Keys gives two facility types, %s and %s; kept %s", f.FacilityType, t, f.FacilityType)
 			} else {
 				f.FacilityType = t
 			}
@@ -453,7 +473,7 @@ func (p *samhsaParser) parseKeys(row *samhsaRow, keys string) (stray []string) {
 			f.OperatorType = t
 			mapped = true
 		}
-		for _, ref := range p.opts.Taxonomy.FromSAMHSA(k) {
+		for _, ref := range p.legend.Terms(k) {
 			f.Services.Add(ref.Group, ref.Slug)
 			mapped = true
 		}
@@ -514,7 +534,7 @@ func (r *samhsaRow) parseZIP(s string) (string, string) {
 	}
 	if len(s) < 5 {
 		padded := strings.Repeat("0", 5-len(s)) + s
-		r.warn("ZIP_Code %q has %d digits; padded it to %s", s, len(s), padded)
+		r.warn(WarnRepaired, "ZIP_Code %q has %d digits; padded it to %s", s, len(s), padded)
 		return padded, ""
 	}
 	return s, ""
@@ -538,11 +558,11 @@ func (r *samhsaRow) checkMatchScore(s string) {
 	v, err := strconv.ParseFloat(s, 64)
 	switch {
 	case s == "":
-		r.warn("Match Score is empty: the location may be approximate")
+		r.warn(WarnApproximateLocation, "Match Score is empty: the location may be approximate")
 	case err != nil || math.IsNaN(v):
-		r.warn("Match Score %q is not a number: the location may be approximate", s)
+		r.warn(WarnApproximateLocation, "Match Score %q is not a number: the location may be approximate", s)
 	case v < minMatchScore:
-		r.warn("approximate location: the geocoder's Match Score is %v, below %d", v, minMatchScore)
+		r.warn(WarnApproximateLocation, "approximate location: the geocoder's Match Score is %v, below %d", v, minMatchScore)
 	}
 }
 
@@ -555,11 +575,11 @@ func (r *samhsaRow) cleanText(col, s string) string {
 	}
 	if !utf8.ValidString(s) {
 		fixed := strings.ToValidUTF8(s, "\uFFFD")
-		r.warn("%s %q is not valid UTF-8; replaced the bad bytes", col, fixed)
+		r.warn(WarnRepaired, "%s %q is not valid UTF-8; replaced the bad bytes", col, fixed)
 		return fixed
 	}
 	if fixed, ok := repairMojibake(s); ok {
-		r.warn("%s %q was UTF-8 read as Latin-1; repaired it to %q", col, s, fixed)
+		r.warn(WarnRepaired, "%s %q was UTF-8 read as Latin-1; repaired it to %q", col, s, fixed)
 		return fixed
 	}
 	return s
@@ -606,18 +626,26 @@ func repairMojibake(s string) (string, bool) {
 	return string(b), true
 }
 
-// samhsaKeyLevels are the columns of a row's ID key. Rows that share a
-// key are all keyed again with the columns of the next level added, so that
-// no ID depends on the order of the rows; the levels end with every column.
+// samhsaKeyLevels are the columns of a row's ID key: first the site (its
+// address), then what tells apart the programs at one site. Rows that share
+// a key are all keyed again with the columns of the next level added, so
+// that no ID depends on the order of the rows; the levels end with every
+// column. The phone comes late: it changes more often than anything else.
 var samhsaKeyLevels = [][]int{
-	{colName1, colName2, colName3, colAddress1, colAddress2, colAddress3, colCity, colState, colZIP},
-	{colContact},
+	{colAddress1, colAddress2, colAddress3, colCity, colState, colZIP},
+	{colName1, colName2, colName3},
 	{colKeys},
+	{colContact},
 	{colNote, colLocID, colLongitude, colLatitude, colMatchScore},
 }
 
-// samhsaKeyLevelNames say what told apart rows whose key took that level.
-var samhsaKeyLevelNames = []string{"", "Contact", "Contact and Keys", "Note, loc_ID or location"}
+// samhsaKeyLevelNames say what told apart rows whose key took that level,
+// for rows that share name and address (level 2 on).
+var samhsaKeyLevelNames = []string{"", "", "Keys", "Keys and Contact", "Note, loc_ID or location"}
+
+// samhsaNameLevel is the level of samhsaKeyLevels that adds the names:
+// rows still sharing a key after it share name and address.
+const samhsaNameLevel = 1
 
 // assignSAMHSAIDs gives every row its content-derived ID. Rows equal in
 // every column to an earlier one are marked duplicates first, so that a
@@ -657,7 +685,7 @@ func assignSAMHSAIDs(rows []*samhsaRow) []Rejection {
 				g[0].keyLevel = level
 				continue
 			}
-			if level == 0 {
+			if level == samhsaNameLevel {
 				for _, r := range g {
 					r.sharers = g
 				}
@@ -669,8 +697,8 @@ func assignSAMHSAIDs(rows []*samhsaRow) []Rejection {
 	assign(unique, nil, 0)
 
 	for _, r := range unique {
-		if r.keyLevel > 0 {
-			r.warn("shares name and address with line %s; told apart by %s", otherLines(r, r.sharers), samhsaKeyLevelNames[r.keyLevel])
+		if r.keyLevel > samhsaNameLevel {
+			r.warn(WarnSharedSite, "shares name and address with line %s; told apart by %s", otherLines(r, r.sharers), samhsaKeyLevelNames[r.keyLevel])
 		}
 	}
 	return rejected

@@ -28,7 +28,9 @@ type Facility struct {
 	// not fit the weekly pattern ("closed on holidays").
 	Hours     []OpeningHours `json:"hours,omitempty"`
 	HoursNote string         `json:"hours_note,omitempty"`
-	Open247   bool           `json:"open_24_7"`
+	// Open247 says whether the facility is open around the clock: nil
+	// when the source does not say (unknown is not no).
+	Open247 *bool `json:"open_24_7"`
 	// Accreditations (e.g. "CARF", "Joint Commission") and Licenses (e.g.
 	// "State substance abuse agency") held by the facility.
 	Accreditations []string `json:"accreditations,omitempty"`
@@ -82,6 +84,10 @@ func (a Address) String() string {
 	return s
 }
 
+// Known returns a pointer to v, for facts a source states: Facility.Open247
+// is nil when the source does not say.
+func Known(v bool) *bool { return &v }
+
 // Phones are the numbers a person can call. Intake is the one to call first.
 type Phones struct {
 	Intake  string `json:"intake,omitempty"`
@@ -115,6 +121,7 @@ type Services struct {
 	Medication []string `json:"medication"`
 	Payment    []string `json:"payment"`
 	Population []string `json:"population"`
+	Gender     []string `json:"gender"`
 	Language   []string `json:"language"`
 }
 
@@ -152,6 +159,8 @@ func (s *Services) field(g Group) *[]string {
 		return &s.Payment
 	case GroupPopulation:
 		return &s.Population
+	case GroupGender:
+		return &s.Gender
 	case GroupLanguage:
 		return &s.Language
 	}

@@ -365,6 +365,16 @@ type ImportResult struct {
 	Inserted  int `json:"inserted"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+	// Recognized counts the incoming records that were found to be a
+	// stored facility under another id (renamed, moved, a new phone) and
+	// took its id: they are among Updated or Unchanged.
+	Recognized int `json:"recognized"`
+	// Removed counts the source's facilities that a complete edition no
+	// longer lists (ImportOptions.Complete), now inactive.
+	Removed int `json:"removed"`
+	// Retired counts the facilities of ImportOptions.Retire sources made
+	// inactive.
+	Retired int `json:"retired"`
 }
 
 // ImportOptions tunes Import.
@@ -373,23 +383,65 @@ type ImportOptions struct {
 	DryRun bool
 	// Progress, if set, is called after each facility with the number done.
 	Progress func(done int)
+	// Source, when set, is the source every facility comes from. The
+	// source's stored facilities are then matched to the incoming ones —
+	// by id; by SourceID when SourceIDsStable; by site (street address)
+	// and name; by name in the same city — so that a facility keeps its
+	// id across editions of the source though its name, phone, services
+	// or street address changed.
+	Source string
+	// SourceIDsStable says the source's own ids (Provenance.SourceID)
+	// name a facility across editions.
+	SourceIDsStable bool
+	// Complete says the facilities are the source's whole directory (a
+	// new edition): the source's active facilities it does not list are
+	// removed (made inactive; their history stays). It needs Source.
+	Complete bool
+	// Retire names sources whose active facilities are all removed in the
+	// same transaction: the demo directory, when a real one arrives.
+	Retire []string
 }
 
 // Import inserts or updates facilities by id, all in one transaction: if
 // the database fails, nothing is written. A facility that equals the stored
 // one (apart from timestamps) is left alone and keeps its sequence number,
-// so importing the same file twice changes nothing. Records must already be
-// valid: Import validates each and fails on the first invalid one.
+// so importing the same file twice changes nothing. A facility that was
+// removed and comes back is active again. Records must already be valid:
+// Import validates each and fails on the first invalid one. See
+// ImportOptions for matching a new edition of a source to the stored one:
+// a record recognised as a stored facility takes its ID in facilities.
 func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOptions) (ImportResult, error) {
 	var res ImportResult
+	if opts.Complete && opts.Source == "" {
+		return res, Errorf(EINVALID, "import: a complete edition needs its source")
+	}
 	for i := range facilities {
 		facilities[i].Active = true
+		if opts.Source != "" && facilities[i].Source != opts.Source {
+			return res, ParamErrorf("source", "facility %s comes from %q, not %q", facilities[i].ID, facilities[i].Source, opts.Source)
+		}
 		if err := s.prepare(&facilities[i]); err != nil {
 			return res, fmt.Errorf("facility %s: %w", facilities[i].ID, err)
 		}
 	}
 	errDryRun := errors.New("dry run")
 	err := s.transact(ctx, func(tx *sqlx.Tx) error {
+		var claimed map[string]bool
+		var ofSource []*Facility
+		if opts.Source != "" {
+			var err error
+			if ofSource, err = loadSource(ctx, tx, opts.Source); err != nil {
+				return err
+			}
+			res.Recognized, claimed = reconcile(ofSource, facilities, opts.SourceIDsStable)
+			ids := make(map[string]bool, len(facilities))
+			for _, f := range facilities {
+				if ids[f.ID] {
+					return Errorf(EINVALID, "import: two records are facility %s", f.ID)
+				}
+				ids[f.ID] = true
+			}
+		}
 		existing, err := loadExisting(ctx, tx, facilities)
 		if err != nil {
 			return err
@@ -404,13 +456,37 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 			}
 			changed = append(changed, i)
 		}
-		if len(changed) == 0 {
+		var removals []*Facility
+		if opts.Complete {
+			for _, f := range ofSource {
+				if f.Active && !claimed[f.ID] {
+					removals = append(removals, f)
+					res.Removed++
+				}
+			}
+		}
+		for _, src := range opts.Retire {
+			if src == opts.Source {
+				continue
+			}
+			fs, err := loadSource(ctx, tx, src)
+			if err != nil {
+				return err
+			}
+			for _, f := range fs {
+				if f.Active {
+					removals = append(removals, f)
+					res.Retired++
+				}
+			}
+		}
+		if len(changed)+len(removals) == 0 {
 			if opts.DryRun {
 				return errDryRun
 			}
 			return nil
 		}
-		seq, err := nextSeqs(ctx, tx, len(changed))
+		seq, err := nextSeqs(ctx, tx, len(changed)+len(removals))
 		if err != nil {
 			return err
 		}
@@ -436,6 +512,13 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 				opts.Progress(k + 1)
 			}
 		}
+		seq += int64(len(changed))
+		for k, f := range removals {
+			f.Active, f.UpdatedAt, f.Seq = false, now, seq+int64(k)
+			if err := writeFacility(ctx, tx, f, false); err != nil {
+				return err
+			}
+		}
 		if opts.DryRun {
 			return errDryRun
 		}
@@ -448,6 +531,40 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 		return ImportResult{}, fmt.Errorf("import: %w", err)
 	}
 	return res, nil
+}
+
+// loadSource reads every stored facility of source, active or not.
+func loadSource(ctx context.Context, tx *sqlx.Tx, source string) ([]*Facility, error) {
+	var rows []facilityRow
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(`SELECT doc, seq, active FROM facilities WHERE source = ? ORDER BY id`), source); err != nil {
+		return nil, fmt.Errorf("load facilities of %s: %w", source, err)
+	}
+	out := make([]*Facility, 0, len(rows))
+	for _, r := range rows {
+		f, err := r.facility()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// SourceCount is how many active facilities a source has in the store.
+type SourceCount struct {
+	Source string `db:"source" json:"source"`
+	Active int    `db:"n" json:"active"`
+}
+
+// Sources returns the number of active facilities of every source, the
+// largest first.
+func (s *Store) Sources(ctx context.Context) ([]SourceCount, error) {
+	var out []SourceCount
+	if err := s.db.SelectContext(ctx, &out,
+		`SELECT source, COUNT(*) AS n FROM facilities WHERE active = TRUE GROUP BY source ORDER BY n DESC, source`); err != nil {
+		return nil, fmt.Errorf("count facilities by source: %w", err)
+	}
+	return out, nil
 }
 
 // loadExisting reads the stored versions of the given facilities.

@@ -18,12 +18,16 @@ const (
 	GroupMedication Group = "medication"
 	GroupPayment    Group = "payment"
 	GroupPopulation Group = "population"
-	GroupLanguage   Group = "language"
+	// GroupGender is the genders a facility accepts as clients: not a
+	// program for women or men (those are populations), but whether a
+	// woman or a man may come at all.
+	GroupGender   Group = "gender"
+	GroupLanguage Group = "language"
 )
 
 // Groups returns every taxonomy group in display order.
 func Groups() []Group {
-	return []Group{GroupCare, GroupTherapy, GroupMedication, GroupPayment, GroupPopulation, GroupLanguage}
+	return []Group{GroupCare, GroupTherapy, GroupMedication, GroupPayment, GroupPopulation, GroupGender, GroupLanguage}
 }
 
 // ParseGroup returns the group named s.
@@ -53,8 +57,10 @@ type Term struct {
 	// Explanation says in plain words what the term means for someone who
 	// has never heard it.
 	Explanation Text `json:"explanation"`
-	// SAMHSACodes are the codes of SAMHSA's directory legend (2015 and
-	// FindTreatment.gov) that map onto this term.
+	// SAMHSACodes are the codes of SAMHSA's directory legend that map onto
+	// this term in every edition (the 2015 directory and FindTreatment.gov
+	// agree on them). Codes whose meaning changed between editions are in
+	// the edition's Legend only.
 	SAMHSACodes []string `json:"samhsa_codes"`
 }
 
@@ -65,6 +71,7 @@ type Taxonomy struct {
 	index    map[termKey]int
 	children map[termKey][]string
 	byCode   map[string][]TermRef
+	legends  map[string]*Legend
 }
 
 // TermRef names a term by group and slug.
@@ -89,6 +96,7 @@ func newTaxonomy(terms []Term) *Taxonomy {
 		index:    make(map[termKey]int, len(terms)),
 		children: make(map[termKey][]string),
 		byCode:   make(map[string][]TermRef),
+		legends:  make(map[string]*Legend),
 	}
 	for i, term := range terms {
 		k := termKey{term.Group, term.Slug}
@@ -110,6 +118,21 @@ func newTaxonomy(terms []Term) *Taxonomy {
 				panic(fmt.Sprintf("taxonomy: %s/%s has unknown parent %q", term.Group, term.Slug, term.Parent))
 			}
 		}
+	}
+	for _, ed := range legendEditions() {
+		l := &Legend{Edition: ed.edition, codes: make(map[string][]TermRef, len(t.byCode)+len(ed.codes))}
+		for c, refs := range t.byCode {
+			l.codes[c] = refs
+		}
+		for c, refs := range ed.codes {
+			for _, r := range refs {
+				if _, ok := t.index[termKey{r.Group, r.Slug}]; !ok {
+					panic(fmt.Sprintf("taxonomy: legend %s maps %s onto unknown term %s/%s", ed.edition, c, r.Group, r.Slug))
+				}
+			}
+			l.codes[c] = refs
+		}
+		t.legends[ed.edition] = l
 	}
 	return t
 }
@@ -157,8 +180,58 @@ func (t *Taxonomy) Ancestors(g Group, slug string) []string {
 	}
 }
 
-// FromSAMHSA returns the terms that a SAMHSA directory code maps onto.
+// FromSAMHSA returns the terms that a SAMHSA directory code maps onto in
+// every edition of the legend. Use Legend for one edition's meanings.
 func (t *Taxonomy) FromSAMHSA(code string) []TermRef { return t.byCode[code] }
+
+// Editions of SAMHSA's directory legend. SAMHSA renumbered and redefined
+// some codes over the years, so a code is read with the legend of the
+// edition its file comes from.
+const (
+	// LegendSAMHSA2015 is the legend of the 2013-2015 printed national
+	// directories.
+	LegendSAMHSA2015 = "samhsa-2015"
+	// LegendFindTreatment is the legend of FindTreatment.gov (2016 on).
+	LegendFindTreatment = "findtreatment"
+)
+
+// Legend maps the codes of one edition of SAMHSA's directory legend onto
+// taxonomy terms.
+type Legend struct {
+	Edition string
+	codes   map[string][]TermRef
+}
+
+// Terms returns the terms code maps onto, or nil when the legend has no
+// term for it.
+func (l *Legend) Terms(code string) []TermRef { return l.codes[code] }
+
+// Legend returns the legend of edition (LegendSAMHSA2015,
+// LegendFindTreatment).
+func (t *Taxonomy) Legend(edition string) (*Legend, bool) {
+	l, ok := t.legends[edition]
+	return l, ok
+}
+
+// legendEdition lists the codes whose meaning is particular to one
+// edition of the legend.
+type legendEdition struct {
+	edition string
+	codes   map[string][]TermRef
+}
+
+func legendEditions() []legendEdition {
+	ihs := []TermRef{{GroupPayment, "ihs-tribal"}}
+	return []legendEdition{
+		// In 2013-2015, IHS sits among the payment codes: "IHS/638
+		// contract care funds". Most facilities carrying it are not run
+		// by the Indian Health Service.
+		{LegendSAMHSA2015, map[string][]TermRef{"IHS": ihs}},
+		// From 2016, IH means "run by the Indian Health Service" (an
+		// operator, not a term) and ITU is the payment code.
+		{LegendFindTreatment, map[string][]TermRef{"ITU": ihs}},
+	}
+}
 
 // Validate checks that slug is a term of group g and returns an error that
 // suggests the nearest slugs when it is not.
@@ -251,7 +324,7 @@ func term(g Group, slug, parent, en, es, explainEN, explainES string, codes ...s
 }
 
 func taxonomyTerms() []Term {
-	c, th, m, p, po, l := GroupCare, GroupTherapy, GroupMedication, GroupPayment, GroupPopulation, GroupLanguage
+	c, th, m, p, po, ge, l := GroupCare, GroupTherapy, GroupMedication, GroupPayment, GroupPopulation, GroupGender, GroupLanguage
 	return []Term{
 		// Care: the kind and setting of treatment.
 		term(c, "detox", "", "Detox", "Desintoxicación",
@@ -385,8 +458,7 @@ func taxonomyTerms() []Term {
 			"PA", "ATR"),
 		term(p, "ihs-tribal", "", "IHS, tribal or urban Indian health funds", "Fondos del IHS, tribales o de salud indígena urbana",
 			"Accepts Indian Health Service, tribal or urban Indian health program funding.",
-			"Acepta fondos del Servicio de Salud Indígena, tribales o de programas urbanos.",
-			"IHS", "ITU"),
+			"Acepta fondos del Servicio de Salud Indígena, tribales o de programas urbanos."),
 
 		// Populations served by a dedicated program.
 		term(po, "adolescents", "", "Teens", "Adolescentes",
@@ -457,29 +529,78 @@ func taxonomyTerms() []Term {
 			"A program for people charged with driving under the influence.",
 			"Un programa para personas acusadas de manejar bajo la influencia.",
 			"DU"),
+		term(po, "beds-for-children", "", "Beds for clients' children", "Camas para los hijos de los pacientes",
+			"Parents in the live-in program can have their children stay with them.",
+			"Los padres en el programa residencial pueden tener a sus hijos consigo.",
+			"BC"),
 
-		// Languages, as BCP 47 codes.
+		// Genders accepted: who may come at all, not a dedicated program.
+		term(ge, "female", "", "Accepts women", "Acepta mujeres",
+			"Women and girls can get treatment here (this is not a program only for women).",
+			"Mujeres y niñas pueden recibir tratamiento aquí (no es un programa solo para mujeres).",
+			"FEM"),
+		term(ge, "male", "", "Accepts men", "Acepta hombres",
+			"Men and boys can get treatment here (this is not a program only for men).",
+			"Hombres y niños pueden recibir tratamiento aquí (no es un programa solo para hombres).",
+			"MALE"),
+
+		// Languages, as BCP 47 codes. The SAMHSA codes are the 2015
+		// directory's numbering, which FindTreatment.gov's filters keep;
+		// the geography of the 2015 file agrees with each (F66 Polish in
+		// Illinois, F19 Haitian Creole in Florida, N23 Navajo in Arizona).
 		term(l, "en", "", "English", "Inglés", "Services in English.", "Servicios en inglés."),
 		term(l, "es", "", "Spanish", "Español", "Services in Spanish.", "Servicios en español.", "SP"),
 		term(l, "ase", "", "American Sign Language", "Lengua de señas americana",
 			"Services for people who are deaf or hard of hearing, in sign language.",
 			"Servicios en lengua de señas para personas sordas o con pérdida auditiva.", "AH"),
-		term(l, "zh", "", "Chinese", "Chino", "Services in Chinese.", "Servicios en chino.", "F17"),
-		term(l, "vi", "", "Vietnamese", "Vietnamita", "Services in Vietnamese.", "Servicios en vietnamita.", "F92"),
-		term(l, "ko", "", "Korean", "Coreano", "Services in Korean.", "Servicios en coreano.", "F47"),
-		term(l, "ru", "", "Russian", "Ruso", "Services in Russian.", "Servicios en ruso.", "F70"),
-		term(l, "fr", "", "French", "Francés", "Services in French.", "Servicios en francés.", "F28"),
-		term(l, "ar", "", "Arabic", "Árabe", "Services in Arabic.", "Servicios en árabe.", "F4"),
-		term(l, "tl", "", "Tagalog", "Tagalo", "Services in Tagalog.", "Servicios en tagalo.", "F81"),
-		term(l, "nv", "", "Navajo", "Navajo", "Services in Navajo.", "Servicios en navajo.", "N23"),
-		term(l, "ht", "", "Haitian Creole", "Criollo haitiano", "Services in Haitian Creole.", "Servicios en criollo haitiano."),
-		term(l, "pt", "", "Portuguese", "Portugués", "Services in Portuguese.", "Servicios en portugués."),
-		term(l, "pl", "", "Polish", "Polaco", "Services in Polish.", "Servicios en polaco."),
-		term(l, "de", "", "German", "Alemán", "Services in German.", "Servicios en alemán."),
-		term(l, "it", "", "Italian", "Italiano", "Services in Italian.", "Servicios en italiano."),
-		term(l, "hmn", "", "Hmong", "Hmong", "Services in Hmong.", "Servicios en hmong."),
-		term(l, "ja", "", "Japanese", "Japonés", "Services in Japanese.", "Servicios en japonés."),
-		term(l, "fa", "", "Persian (Farsi)", "Persa (farsi)", "Services in Persian.", "Servicios en persa."),
-		term(l, "so", "", "Somali", "Somalí", "Services in Somali.", "Servicios en somalí."),
+		lang(l, "ar", "Arabic", "Árabe", "árabe", "F4"),
+		lang(l, "zh", "Chinese", "Chino", "chino", "F17"),
+		lang(l, "ht", "Haitian Creole", "Criollo haitiano", "criollo haitiano", "F19"),
+		lang(l, "fa", "Persian (Farsi)", "Persa (farsi)", "persa", "F25"),
+		lang(l, "fr", "French", "Francés", "francés", "F28"),
+		lang(l, "de", "German", "Alemán", "alemán", "F30"),
+		lang(l, "el", "Greek", "Griego", "griego", "F31"),
+		lang(l, "he", "Hebrew", "Hebreo", "hebreo", "F35"),
+		lang(l, "hi", "Hindi", "Hindi", "hindi", "F36"),
+		lang(l, "hmn", "Hmong", "Hmong", "hmong", "F37"),
+		lang(l, "it", "Italian", "Italiano", "italiano", "F42"),
+		lang(l, "ja", "Japanese", "Japonés", "japonés", "F43"),
+		lang(l, "ko", "Korean", "Coreano", "coreano", "F47"),
+		lang(l, "pl", "Polish", "Polaco", "polaco", "F66"),
+		lang(l, "pt", "Portuguese", "Portugués", "portugués", "F67"),
+		lang(l, "ru", "Russian", "Ruso", "ruso", "F70"),
+		lang(l, "so", "Somali", "Somalí", "somalí"),
+		lang(l, "tl", "Tagalog", "Tagalo", "tagalo", "F81"),
+		lang(l, "vi", "Vietnamese", "Vietnamita", "vietnamita", "F92"),
+		term(l, "other", "", "Other languages", "Otros idiomas",
+			"Services in languages besides English and Spanish; call to ask which.",
+			"Servicios en idiomas además del inglés y el español; llame para preguntar cuáles.",
+			"FX"),
+		// "nai" is ISO 639's collective code for North American Indian
+		// languages: NX says a facility speaks one without naming it.
+		term(l, "nai", "", "American Indian or Alaska Native languages", "Lenguas indígenas de Estados Unidos",
+			"Services in an American Indian or Alaska Native language; call to ask which.",
+			"Servicios en una lengua indígena de Estados Unidos o Alaska; llame para preguntar cuál.",
+			"NX"),
+		lang(l, "hop", "Hopi", "Hopi", "hopi", "N13", "nai"),
+		lang(l, "lkt", "Lakota", "Lakota", "lakota", "N18", "nai"),
+		lang(l, "nv", "Navajo", "Navajo", "navajo", "N23", "nai"),
+		lang(l, "oj", "Ojibwa", "Ojibwa", "ojibwa", "N24", "nai"),
+		lang(l, "ypk", "Yupik", "Yupik", "yupik", "N40", "nai"),
 	}
+}
+
+// lang is a language term: its English and Spanish names, the Spanish name
+// as used inside a sentence, its SAMHSA code (if any) and its parent (if
+// any), in that order after the names.
+func lang(g Group, slug, en, es, esInSentence string, codeAndParent ...string) Term {
+	var codes []string
+	parent := ""
+	if len(codeAndParent) > 0 {
+		codes = codeAndParent[:1]
+	}
+	if len(codeAndParent) > 1 {
+		parent = codeAndParent[1]
+	}
+	return term(g, slug, parent, en, es, "Services in "+en+".", "Servicios en "+esInSentence+".", codes...)
 }

@@ -60,6 +60,42 @@ func newTermBits(tax *directory.Taxonomy) *termBits {
 	return tb
 }
 
+// tristate is a fact a source may not give: unknown, yes or no.
+type tristate uint8
+
+const (
+	unknown tristate = iota
+	yes
+	no
+)
+
+func tristateOf(b *bool) tristate {
+	switch {
+	case b == nil:
+		return unknown
+	case *b:
+		return yes
+	}
+	return no
+}
+
+var (
+	knownTrue  = true
+	knownFalse = false
+)
+
+// ptr returns the fact as a Facility holds it. The pointers are shared:
+// callers must not write through them.
+func (t tristate) ptr() *bool {
+	switch t {
+	case yes:
+		return &knownTrue
+	case no:
+		return &knownFalse
+	}
+	return nil
+}
+
 // entry is one facility in the catalog: what search needs to find, filter
 // and order it, and a summary to show it by. A dead entry (a facility since
 // changed or removed) has no summary.
@@ -79,10 +115,11 @@ func (e *entry) alive() bool { return e.sum != nil }
 // a million facilities in memory affordable.
 type summary struct {
 	name         string
+	alternates   []string // program or site names, shown as a subtitle
 	address      directory.Address
 	phones       directory.Phones
 	website      string
-	open247      bool
+	open247      tristate
 	source       string
 	sourceID     string
 	lastVerified string
@@ -196,7 +233,7 @@ func (c *catalog) apply(f *directory.Facility) {
 		return
 	}
 	c.add(f.ID, orb.Point{f.Lon, f.Lat}, &summary{
-		name: f.Name, address: f.Address, phones: f.Phones, website: f.Website, open247: f.Open247,
+		name: f.Name, alternates: f.AlternateNames, address: f.Address, phones: f.Phones, website: f.Website, open247: tristateOf(f.Open247),
 		source: f.Source, sourceID: f.SourceID, lastVerified: f.LastVerified, own: c.bits.own(f),
 	})
 }
@@ -271,8 +308,8 @@ func (c *catalog) compact() {
 func (c *catalog) facility(e *entry) *directory.Facility {
 	s := e.sum
 	f := &directory.Facility{
-		ID: e.id, Name: s.name, Address: s.address, Lat: e.pt[1], Lon: e.pt[0], Phones: s.phones,
-		Website: s.website, Open247: s.open247, Active: true,
+		ID: e.id, Name: s.name, AlternateNames: s.alternates, Address: s.address, Lat: e.pt[1], Lon: e.pt[0], Phones: s.phones,
+		Website: s.website, Open247: s.open247.ptr(), Active: true,
 		Provenance: directory.Provenance{Source: s.source, SourceID: s.sourceID, LastVerified: s.lastVerified},
 	}
 	// One backing array for every group: bits are numbered group by group

@@ -22,7 +22,7 @@ import (
 
 // mappingVersion changes whenever the mapping or the document layout does;
 // an index built with another version is rebuilt on open.
-const mappingVersion = "carefinder-facility-v4"
+const mappingVersion = "carefinder-facility-v5"
 
 // Bleve field names.
 const (

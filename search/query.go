@@ -68,8 +68,8 @@ type Query struct {
 
 // Hit is one result.
 type Hit struct {
-	// Facility holds what a result shows: id, name, address, point,
-	// phones, website, open 24/7, services and provenance. Descriptions,
+	// Facility holds what a result shows: id, name and alternate names,
+	// address, point, phones, website, open 24/7, services and provenance. Descriptions,
 	// hours and the rest are in the store's full record. Treat it as
 	// read-only: it may share slices with the index.
 	Facility *directory.Facility

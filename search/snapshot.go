@@ -22,10 +22,13 @@ import (
 
 const (
 	snapshotFile  = "catalog.snap"
-	snapshotMagic = "CFCATALOG2\n"
+	snapshotMagic = "CFCATALOG4\n"
 	// maxSnapshotString bounds one string read back, so a damaged length
 	// cannot ask for gigabytes.
 	maxSnapshotString = 1 << 20
+	// maxSnapshotList bounds the names or address lines of one facility
+	// read back.
+	maxSnapshotList = 16
 )
 
 // fingerprint identifies the taxonomy's bit numbering: a snapshot made
@@ -90,6 +93,10 @@ func saveSnapshot(dir string, cat *catalog, seq int64) error {
 			w.u64(word)
 		}
 		w.str(s.name)
+		w.uvarint(uint64(len(s.alternates)))
+		for _, a := range s.alternates {
+			w.str(a)
+		}
 		w.uvarint(uint64(len(s.address.Lines)))
 		for _, l := range s.address.Lines {
 			w.str(l)
@@ -98,11 +105,7 @@ func saveSnapshot(dir string, cat *catalog, seq int64) error {
 			s.phones.Hotline, s.website, s.source, s.sourceID, s.lastVerified} {
 			w.str(v)
 		}
-		if s.open247 {
-			w.uvarint(1)
-		} else {
-			w.uvarint(0)
-		}
+		w.uvarint(uint64(s.open247))
 	}
 	sum := w.crc
 	if w.err == nil {
@@ -217,8 +220,21 @@ func loadSnapshot(dir string, bits *termBits) (*catalog, int64, error) {
 			}
 		}
 		s.name = r.str()
+		alts := r.uvarint()
+		if alts > maxSnapshotList {
+			r.err = errBadSnapshot
+		}
+		if r.err != nil {
+			return nil, 0, r.err
+		}
+		if alts > 0 {
+			s.alternates = make([]string, alts)
+			for i := range s.alternates {
+				s.alternates[i] = r.str()
+			}
+		}
 		lines := r.uvarint()
-		if lines > 16 {
+		if lines > maxSnapshotList {
 			r.err = errBadSnapshot
 		}
 		if r.err != nil {
@@ -234,7 +250,10 @@ func loadSnapshot(dir string, bits *termBits) (*catalog, int64, error) {
 			&s.phones.Hotline, &s.website, &s.source, &s.sourceID, &s.lastVerified} {
 			*p = r.str()
 		}
-		s.open247 = r.uvarint() == 1
+		s.open247 = tristate(r.uvarint())
+		if r.err == nil && s.open247 > no {
+			r.err = errBadSnapshot
+		}
 		if r.err != nil {
 			return nil, 0, r.err
 		}

@@ -23,8 +23,10 @@ func snapshotCatalog(tb testing.TB, n int) *catalog {
 			Lat: rng.Float64()*60 + 10, Lon: -rng.Float64() * 120,
 			Address:    directory.Address{City: "Ponce", State: "PR", ZIP: "00716"},
 			Phones:     directory.Phones{Main: "(787) 555-0100", Hotline: fmt.Sprint(i)},
-			Open247:    i%2 == 0,
 			Provenance: directory.Provenance{Source: "test", SourceID: fmt.Sprint(i), LastVerified: "2026-01-01"},
+		}
+		if i%3 != 2 { // and unknown when i%3 == 2
+			f.Open247 = directory.Known(i%3 == 0)
 		}
 		if i%3 == 0 {
 			f.Address.Lines = []string{"1 Calle Sol", "Suite 2"}

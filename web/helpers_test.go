@@ -78,7 +78,7 @@ func fixtureFacilities() []directory.Facility {
 		facility(idRemoved, "Closed Detox", 36.1600, -86.7800, "care:detox"),
 	}
 	fs[0].Phones = directory.Phones{Hotline: "615-555-0199", Intake: "615-555-0101", Main: "615-555-0100"}
-	fs[0].Open247 = true
+	fs[0].Open247 = directory.Known(true)
 	fs[0].Website = "https://musiccitydetox.example"
 	return fs
 }

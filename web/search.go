@@ -43,7 +43,8 @@ const (
 var searchParamNames = []string{
 	"near", "lat", "lon", "radius",
 	string(directory.GroupCare), string(directory.GroupTherapy), string(directory.GroupMedication),
-	string(directory.GroupPayment), string(directory.GroupPopulation), string(directory.GroupLanguage),
+	string(directory.GroupPayment), string(directory.GroupPopulation), string(directory.GroupGender),
+	string(directory.GroupLanguage),
 	"q", "sort", "limit", "cursor", "format",
 }
 
@@ -84,27 +85,32 @@ type searchResponse struct {
 // resultJSON is one facility found. Distances are present only when the
 // search has a location.
 type resultJSON struct {
-	ID            string            `json:"id"`
-	Name          string            `json:"name"`
-	DistanceKm    *float64          `json:"distance_km,omitempty"`
-	DistanceMi    *float64          `json:"distance_mi,omitempty"`
-	Address       directory.Address `json:"address"`
-	Lat           float64           `json:"lat"`
-	Lon           float64           `json:"lon"`
-	Phone         string            `json:"phone,omitempty"`
-	Phones        directory.Phones  `json:"phones"`
-	Website       string            `json:"website,omitempty"`
-	DirectionsURL string            `json:"directions_url"`
-	Open247       bool              `json:"open_24_7"`
-	Care          []string          `json:"care"`
-	Therapy       []string          `json:"therapy"`
-	Medication    []string          `json:"medication"`
-	Payment       []string          `json:"payment"`
-	Population    []string          `json:"population"`
-	Language      []string          `json:"language"`
-	Source        string            `json:"source"`
-	SourceID      string            `json:"source_id"`
-	LastVerified  string            `json:"last_verified"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// AlternateNames are the program's or site's own names ("Henry
+	// County/IOP"); a page shows the first as a subtitle.
+	AlternateNames []string          `json:"alternate_names"`
+	DistanceKm     *float64          `json:"distance_km,omitempty"`
+	DistanceMi     *float64          `json:"distance_mi,omitempty"`
+	Address        directory.Address `json:"address"`
+	Lat            float64           `json:"lat"`
+	Lon            float64           `json:"lon"`
+	Phone          string            `json:"phone,omitempty"`
+	Phones         directory.Phones  `json:"phones"`
+	Website        string            `json:"website,omitempty"`
+	DirectionsURL  string            `json:"directions_url"`
+	// Open247 is null when the source does not say.
+	Open247      *bool    `json:"open_24_7"`
+	Care         []string `json:"care"`
+	Therapy      []string `json:"therapy"`
+	Medication   []string `json:"medication"`
+	Payment      []string `json:"payment"`
+	Population   []string `json:"population"`
+	Gender       []string `json:"gender"`
+	Language     []string `json:"language"`
+	Source       string   `json:"source"`
+	SourceID     string   `json:"source_id"`
+	LastVerified string   `json:"last_verified"`
 }
 
 // serveSearch answers GET /api/v1/search.
@@ -400,25 +406,27 @@ func prefersGeoJSON(accept []string) bool {
 func newResult(h search.Hit) resultJSON {
 	f := h.Facility
 	res := resultJSON{
-		ID:            f.ID,
-		Name:          f.Name,
-		Address:       f.Address,
-		Lat:           f.Lat,
-		Lon:           f.Lon,
-		Phone:         f.Phones.Best(),
-		Phones:        f.Phones,
-		Website:       f.Website,
-		DirectionsURL: directionsURL(f.Lat, f.Lon),
-		Open247:       f.Open247,
-		Care:          nonNil(f.Services.Care),
-		Therapy:       nonNil(f.Services.Therapy),
-		Medication:    nonNil(f.Services.Medication),
-		Payment:       nonNil(f.Services.Payment),
-		Population:    nonNil(f.Services.Population),
-		Language:      nonNil(f.Services.Language),
-		Source:        f.Source,
-		SourceID:      f.SourceID,
-		LastVerified:  f.LastVerified,
+		ID:             f.ID,
+		Name:           f.Name,
+		AlternateNames: nonNil(f.AlternateNames),
+		Address:        f.Address,
+		Lat:            f.Lat,
+		Lon:            f.Lon,
+		Phone:          f.Phones.Best(),
+		Phones:         f.Phones,
+		Website:        f.Website,
+		DirectionsURL:  directionsURL(f.Lat, f.Lon),
+		Open247:        f.Open247,
+		Care:           nonNil(f.Services.Care),
+		Therapy:        nonNil(f.Services.Therapy),
+		Medication:     nonNil(f.Services.Medication),
+		Payment:        nonNil(f.Services.Payment),
+		Population:     nonNil(f.Services.Population),
+		Gender:         nonNil(f.Services.Gender),
+		Language:       nonNil(f.Services.Language),
+		Source:         f.Source,
+		SourceID:       f.SourceID,
+		LastVerified:   f.LastVerified,
 	}
 	res.Address.Lines = nonNil(res.Address.Lines)
 	if !math.IsNaN(h.DistanceKm) {

@@ -41,27 +41,29 @@ type queryJSON struct {
 }
 
 type resultJSON struct {
-	ID            string            `json:"id"`
-	Name          string            `json:"name"`
-	DistanceKm    *float64          `json:"distance_km"`
-	DistanceMi    *float64          `json:"distance_mi"`
-	Address       directory.Address `json:"address"`
-	Lat           float64           `json:"lat"`
-	Lon           float64           `json:"lon"`
-	Phone         string            `json:"phone"`
-	Phones        directory.Phones  `json:"phones"`
-	Website       string            `json:"website"`
-	DirectionsURL string            `json:"directions_url"`
-	Open247       bool              `json:"open_24_7"`
-	Care          []string          `json:"care"`
-	Therapy       []string          `json:"therapy"`
-	Medication    []string          `json:"medication"`
-	Payment       []string          `json:"payment"`
-	Population    []string          `json:"population"`
-	Language      []string          `json:"language"`
-	Source        string            `json:"source"`
-	SourceID      string            `json:"source_id"`
-	LastVerified  string            `json:"last_verified"`
+	ID             string            `json:"id"`
+	Name           string            `json:"name"`
+	AlternateNames []string          `json:"alternate_names"`
+	DistanceKm     *float64          `json:"distance_km"`
+	DistanceMi     *float64          `json:"distance_mi"`
+	Address        directory.Address `json:"address"`
+	Lat            float64           `json:"lat"`
+	Lon            float64           `json:"lon"`
+	Phone          string            `json:"phone"`
+	Phones         directory.Phones  `json:"phones"`
+	Website        string            `json:"website"`
+	DirectionsURL  string            `json:"directions_url"`
+	Open247        *bool             `json:"open_24_7"`
+	Care           []string          `json:"care"`
+	Therapy        []string          `json:"therapy"`
+	Medication     []string          `json:"medication"`
+	Payment        []string          `json:"payment"`
+	Population     []string          `json:"population"`
+	Gender         []string          `json:"gender"`
+	Language       []string          `json:"language"`
+	Source         string            `json:"source"`
+	SourceID       string            `json:"source_id"`
+	LastVerified   string            `json:"last_verified"`
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -105,7 +107,7 @@ func TestSearchNearZIP(t *testing.T) {
 		}
 	}
 	first := got.Results[0]
-	if first.Phone != "615-555-0199" || !first.Open247 || first.Website == "" {
+	if first.Phone != "615-555-0199" || first.Open247 == nil || !*first.Open247 || first.Website == "" {
 		t.Errorf("first result: phone %q (want the 24/7 hotline), open_24_7 %v, website %q", first.Phone, first.Open247, first.Website)
 	}
 	if first.DirectionsURL != "https://www.google.com/maps/dir/?api=1&destination=36.1627,-86.7816" {
@@ -120,7 +122,7 @@ func TestSearchNearZIP(t *testing.T) {
 		Radius:   ptr("25mi"),
 		RadiusKm: ptr(40.234),
 		RadiusMi: ptr(25.0),
-		Filters:  map[string][]string{"care": {"detox"}, "therapy": {}, "medication": {}, "payment": {}, "population": {}, "language": {}},
+		Filters:  map[string][]string{"care": {"detox"}, "therapy": {}, "medication": {}, "payment": {}, "population": {}, "gender": {}, "language": {}},
 		Sort:     "distance",
 		Limit:    20,
 	}

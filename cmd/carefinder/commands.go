@@ -283,110 +283,213 @@ func reindexCommand(fs *flag.FlagSet) func(context.Context, []string, env) error
 	}
 }
 
-// Import formats this build reads.
-var importFormats = []string{"samhsa-2015"}
+// importFormat is a file format `carefinder import` reads.
+type importFormat struct {
+	name string
+	// source is the Provenance.Source of the records it gives.
+	source string
+	// stableIDs says the source's own ids name a facility across editions.
+	stableIDs bool
+	parse     func(ctx context.Context, r io.Reader, opts data.ParseOptions) (*data.ParseReport, error)
+}
+
+// importFormats are the formats this build reads.
+func importFormats() []importFormat {
+	return []importFormat{
+		{name: "samhsa-2015", source: data.SAMHSA2015Source, parse: data.ParseSAMHSA2015},
+	}
+}
+
+func formatNames() string {
+	var names []string
+	for _, f := range importFormats() {
+		names = append(names, f.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// importFlags are the options of `carefinder import`.
+type importFlags struct {
+	storeFlags
+	format     string
+	dryRun     bool
+	verbose    bool
+	partial    bool
+	retireDemo bool
+}
 
 func importCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
-	sf := &storeFlags{}
-	sf.register(fs)
-	format := fs.String("format", "", "input format: "+strings.Join(importFormats, ", "))
-	dryRun := fs.Bool("dry-run", false, "check the file and report what would change, writing nothing")
-	verbose := fs.Bool("verbose", false, "list every warning, not only the first ones")
+	f := &importFlags{}
+	f.register(fs)
+	fs.StringVar(&f.format, "format", "", "input format: "+formatNames())
+	fs.BoolVar(&f.dryRun, "dry-run", false, "check the file and report what would change, writing nothing")
+	fs.BoolVar(&f.verbose, "verbose", false, "list every row's warnings, not only their count by kind")
+	fs.BoolVar(&f.partial, "partial", false, "the file holds part of the source's directory: keep the source's facilities it does not list (by default a file is the whole edition, and they are removed)")
+	fs.BoolVar(&f.retireDemo, "retire-demo", false, "remove the generated demo facilities from the directory in the same import")
 	return func(ctx context.Context, args []string, e env) error {
-		if *format == "" {
-			return usageError{"--format is required (" + strings.Join(importFormats, ", ") + ")"}
+		if f.format == "" {
+			return usageError{"--format is required (" + formatNames() + ")"}
 		}
-		if !slices.Contains(importFormats, *format) {
-			return usageError{fmt.Sprintf("format %q is not supported; use one of: %s", *format, strings.Join(importFormats, ", "))}
+		i := slices.IndexFunc(importFormats(), func(x importFormat) bool { return x.name == f.format })
+		if i < 0 {
+			return usageError{fmt.Sprintf("format %q is not supported; use one of: %s", f.format, formatNames())}
 		}
 		if len(args) != 1 {
 			return usageError{"give exactly one FILE, or - for standard input"}
 		}
-		return runImport(ctx, sf, args[0], *dryRun, *verbose, e)
+		return runImport(ctx, f, importFormats()[i], args[0], e)
 	}
 }
 
-// maxListed bounds how many rejections and warnings are printed one by one.
+// maxListed bounds how many rejections, and line numbers per kind of
+// warning, are printed without --verbose.
 const maxListed = 50
 
-func runImport(ctx context.Context, sf *storeFlags, path string, dryRun, verbose bool, e env) error {
+func runImport(ctx context.Context, f *importFlags, format importFormat, path string, e env) error {
 	start := time.Now()
 	var in io.Reader = e.stdin
 	name := "<stdin>"
 	if path != "-" {
-		f, err := os.Open(path)
+		file, err := os.Open(path)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		in, name = f, path
+		defer file.Close()
+		in, name = file, path
 	}
-	store, err := sf.openStore(ctx)
+	store, err := f.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	rep, err := data.ParseSAMHSA2015(ctx, bufio.NewReaderSize(in, 1<<16), data.ParseOptions{Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
+	rep, err := format.parse(ctx, bufio.NewReaderSize(in, 1<<16), data.ParseOptions{Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	parsed := time.Since(start)
 	for i, r := range rep.Rejected {
-		if i == maxListed && !verbose {
+		if i == maxListed && !f.verbose {
 			fmt.Fprintf(e.stderr, "%s: … and %d more rejected rows (--verbose lists all)\n", name, len(rep.Rejected)-maxListed)
 			break
 		}
 		fmt.Fprintf(e.stderr, "%s:%d: rejected: %s\n", name, r.Line, r.Reason)
 	}
-	for i, w := range rep.Warnings {
-		if i == maxListed && !verbose {
-			fmt.Fprintf(e.stderr, "%s: … and %d more warnings (--verbose lists all)\n", name, len(rep.Warnings)-maxListed)
-			break
+	if f.verbose {
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(e.stderr, "%s:%d: warning: %s\n", name, w.Line, w.Reason)
 		}
-		fmt.Fprintf(e.stderr, "%s:%d: warning: %s\n", name, w.Line, w.Reason)
 	}
+
+	// Demo and real data never mix silently: a real directory replaces a
+	// store's demo, and a store holding both says so.
+	opts := directory.ImportOptions{
+		DryRun: f.dryRun, Source: format.source, SourceIDsStable: format.stableIDs, Complete: !f.partial,
+	}
+	sources, err := store.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	demo, other := 0, 0
+	for _, sc := range sources {
+		if sc.Source == data.DemoSource {
+			demo = sc.Active
+		} else if sc.Source != format.source {
+			other += sc.Active
+		}
+	}
+	if format.source != data.DemoSource && demo > 0 && (other == 0 || f.retireDemo) {
+		opts.Retire = []string{data.DemoSource}
+	}
+
 	facilities := make([]directory.Facility, len(rep.Records))
 	for i, r := range rep.Records {
 		facilities[i] = r.Facility
 	}
 	var progress func(int)
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if file, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
 		bar := progressbar.NewOptions(len(facilities),
-			progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("writing"),
+			progressbar.OptionSetWriter(file), progressbar.OptionSetDescription("writing"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
 		progress = func(done int) { bar.Set(done) }
 		defer bar.Finish()
 	}
-	res, err := store.Import(ctx, facilities, directory.ImportOptions{DryRun: dryRun, Progress: progress})
+	opts.Progress = progress
+	res, err := store.Import(ctx, facilities, opts)
 	if err != nil {
 		return fmt.Errorf("%s: nothing was written: %w", name, err)
 	}
+	printImportSummary(e.stdout, name, rep, res, f.dryRun, parsed, time.Since(start))
+	switch {
+	case res.Retired > 0:
+		fmt.Fprintf(e.stdout, "The store held the generated demo directory: its %d fictional facilities %s removed from search, so results show real facilities only.\n",
+			res.Retired, wouldBe(f.dryRun, "were", "would be"))
+	case demo > 0 && format.source != data.DemoSource:
+		fmt.Fprintf(e.stdout, "Warning: the directory also holds %d generated demo facilities (fictional names and phone numbers) that search shows beside the real ones; import again with --retire-demo to remove them.\n", demo)
+	}
+	if !f.dryRun && res.Inserted+res.Updated+res.Removed+res.Retired > 0 {
+		fmt.Fprintln(e.stdout, "A running server picks the changes up within seconds; otherwise the index catches up when it next starts.")
+	}
+	return nil
+}
+
+func wouldBe(dryRun bool, done, would string) string {
+	if dryRun {
+		return would
+	}
+	return done
+}
+
+// printImportSummary writes what an import did and what a person checking
+// it should look at: the actionable kinds of warning first, with lines.
+func printImportSummary(w io.Writer, name string, rep *data.ParseReport, res directory.ImportResult, dryRun bool, parsed, took time.Duration) {
 	verb := "Imported"
 	if dryRun {
 		verb = "Dry run, nothing written: would import"
 	}
-	fmt.Fprintf(e.stdout, "%s %s: %d rows read, %d inserted, %d updated, %d unchanged, %d rejected, %d warnings (parse %s, total %s).\n",
+	fmt.Fprintf(w, "%s %s: %d rows read, %d inserted, %d updated, %d unchanged, %d rejected, %d warnings (parse %s, total %s).\n",
 		verb, name, len(rep.Records)+len(rep.Rejected), res.Inserted, res.Updated, res.Unchanged, len(rep.Rejected), len(rep.Warnings),
-		parsed.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-	if len(rep.UnmappedCodes) > 0 {
-		codes := make([]string, 0, len(rep.UnmappedCodes))
-		for c := range rep.UnmappedCodes {
-			codes = append(codes, c)
-		}
-		slices.SortFunc(codes, func(a, b string) int {
-			if d := rep.UnmappedCodes[b] - rep.UnmappedCodes[a]; d != 0 {
-				return d
+		parsed.Round(time.Millisecond), took.Round(time.Millisecond))
+	if res.Recognized > 0 {
+		fmt.Fprintf(w, "%d records were recognised as facilities already in the directory under another id (renamed, moved or renumbered) and kept their ids.\n", res.Recognized)
+	}
+	if res.Removed > 0 {
+		fmt.Fprintf(w, "%d facilities of this source that the file no longer lists %s removed from search (their records stay; --partial keeps them).\n",
+			res.Removed, wouldBe(dryRun, "were", "would be"))
+	}
+	if rep.NamesJoined > 0 {
+		fmt.Fprintf(w, "%d names that the source wrapped over its name lines were joined back into one.\n", rep.NamesJoined)
+	}
+	if kinds := data.CountWarnings(rep.Warnings); len(kinds) > 0 {
+		fmt.Fprintln(w, "Warnings by kind, the ones to act on first (--verbose lists every row):")
+		for _, k := range kinds {
+			fmt.Fprintf(w, "  %6d  %s", k.Count, k.Summary)
+			if k.Action != "" {
+				fmt.Fprintf(w, ": %s", k.Action)
 			}
-			return strings.Compare(a, b)
-		})
+			fmt.Fprintf(w, "\n          lines %s\n", listLines(k.Lines, maxListed))
+		}
+	}
+	if codes := data.SortedCodes(rep.UnmappedCodes); len(codes) > 0 {
 		var parts []string
 		for _, c := range codes {
-			parts = append(parts, c+"="+strconv.Itoa(rep.UnmappedCodes[c]))
+			parts = append(parts, c.Code+"="+strconv.Itoa(c.Count))
 		}
-		fmt.Fprintf(e.stdout, "Codes kept raw (no taxonomy term), rows carrying each: %s\n", strings.Join(parts, " "))
+		fmt.Fprintf(w, "Codes with no term in the taxonomy yet, kept raw on each record (not searchable), and the rows carrying each: %s\n", strings.Join(parts, " "))
 	}
-	if !dryRun && res.Inserted+res.Updated > 0 {
-		fmt.Fprintln(e.stdout, "A running server picks the changes up within seconds; otherwise the index catches up when it next starts.")
+}
+
+// listLines writes at most max line numbers, saying how many more there are.
+func listLines(lines []int, max int) string {
+	var b strings.Builder
+	for i, l := range lines {
+		if i == max {
+			fmt.Fprintf(&b, " … and %d more", len(lines)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(l))
 	}
-	return nil
+	return b.String()
 }

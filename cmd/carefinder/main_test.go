@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -111,8 +110,9 @@ func TestServeImportReindex(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&a)
 		return resp.StatusCode, a
 	}
-	// The demo directory answers the README's first query.
-	code, a := get("/api/v1/search?near=37203&care=detox")
+	// The demo directory answers the README's first query (nationwide:
+	// 300 demo facilities may have no detox within 25 miles).
+	code, a := get("/api/v1/search?near=37203&care=detox&radius=any")
 	if code != 200 || a.Total == 0 {
 		t.Fatalf("demo search: %d, %d results", code, a.Total)
 	}
@@ -131,6 +131,10 @@ func TestServeImportReindex(t *testing.T) {
 	}
 	if !strings.Contains(out, "1 inserted") || !strings.Contains(errs, "in.csv:3: rejected") {
 		t.Errorf("import report:\n%s\n%s", out, errs)
+	}
+	// The store held only the demo: the real directory replaced it.
+	if !strings.Contains(out, "its 300 fictional facilities were removed from search") {
+		t.Errorf("import did not say it retired the demo:\n%s", out)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -159,6 +163,9 @@ func TestServeImportReindex(t *testing.T) {
 	if _, a := get("/api/v1/search?near=37203&radius=1mi&q=music+city+detox+test"); a.Total != 1 {
 		t.Errorf("after rebuild: %d", a.Total)
 	}
+	if _, a := get("/api/v1/search?near=37203&radius=any"); a.Total != 1 {
+		t.Errorf("demo facilities still searchable beside the real one: %d results", a.Total)
+	}
 
 	cancel()
 	if err := <-errc; err != nil {
@@ -166,7 +173,7 @@ func TestServeImportReindex(t *testing.T) {
 	}
 	// With no server running, reindex rebuilds in place.
 	code4, out, errs := runCLI(t, map[string]string{"CAREFINDER_DATA": data}, "reindex")
-	if code4 != exitOK || !strings.Contains(out, fmt.Sprintf("%d facilities", 301)) {
+	if code4 != exitOK || !strings.Contains(out, "Rebuilt the index: 1 facilities") {
 		t.Errorf("reindex alone: exit %d %s %s", code4, out, errs)
 	}
 }

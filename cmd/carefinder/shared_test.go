@@ -34,10 +34,11 @@ func TestRealDirectory(t *testing.T) {
 	if !strings.Contains(out, "11928 rows read, 11928 inserted, 0 updated, 0 unchanged, 0 rejected") {
 		t.Errorf("first import: %s", out)
 	}
-	for _, code := range []string{"OTPA=911", "BC=392"} {
-		if !strings.Contains(out, code) {
-			t.Errorf("unmapped-code report lacks %s: %s", code, out)
-		}
+	if !strings.Contains(out, "OTPA=911") || strings.Contains(out, "BC=") || strings.Contains(out, "FEM=") {
+		t.Errorf("unmapped-code report should list OTPA=911 and not BC or FEM, which have terms: %s", out)
+	}
+	if !strings.Contains(out, "names that the source wrapped over its name lines were joined") {
+		t.Errorf("import report does not count the joined names: %s", out)
 	}
 	if code, out, _ := runCLI(t, environ, "import", "--format", "samhsa-2015", path); code != exitOK ||
 		!strings.Contains(out, "0 inserted, 0 updated, 11928 unchanged") {
@@ -123,6 +124,19 @@ func TestRealDirectory(t *testing.T) {
 		{directory.GroupPayment, "medicaid"},
 		{directory.GroupLanguage, "es"},
 		{directory.GroupPopulation, "veterans"},
+		{directory.GroupPopulation, "beds-for-children"},
+		{directory.GroupGender, "female"},
+		{directory.GroupGender, "male"},
+	}
+	// Every language of the 2015 legend, searched nationwide, counts the
+	// rows carrying its code.
+	for _, t := range tax.Terms(directory.GroupLanguage) {
+		if len(t.SAMHSACodes) > 0 {
+			counts = append(counts, struct {
+				g    directory.Group
+				slug string
+			}{directory.GroupLanguage, t.Slug})
+		}
 	}
 	all, err := ix.Search(ctx, search.Query{})
 	if err != nil {
@@ -141,6 +155,44 @@ func TestRealDirectory(t *testing.T) {
 		if res.Total != want || all.Facets[c.g][c.slug] != want {
 			t.Errorf("%s=%s: search total %d, facet %d, CSV rows with %v: %d", c.g, c.slug, res.Total, all.Facets[c.g][c.slug], term.SAMHSACodes, want)
 		}
+		if c.slug == "pl" && res.Total != 116 {
+			t.Errorf("language=pl finds %d facilities, the file has 116 Polish rows", res.Total)
+		}
+	}
+	// "language=nai" finds every facility with an American Indian or
+	// Alaska Native language, named (N23 Navajo) or not (NX).
+	if res, err := ix.Search(ctx, search.Query{Filters: map[directory.Group][]string{directory.GroupLanguage: {"nai"}}}); err != nil ||
+		res.Total != countCodes("NX", "N13", "N18", "N23", "N24", "N40") {
+		t.Errorf("language=nai: %v, %v", res.Total, err)
+	}
+
+	// Every result, page by page: no cut-off name, no claim about hours
+	// the file does not make.
+	seen := 0
+	for q := (search.Query{Limit: search.MaxLimit}); ; {
+		res, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			seen++
+			f := h.Facility
+			words := strings.Fields(f.Name)
+			switch last := words[len(words)-1]; last {
+			case "of", "for", "and", "the", "at", "&", "on":
+				t.Errorf("%s: name %q is cut off", f.ID, f.Name)
+			}
+			if f.Open247 != nil {
+				t.Errorf("%s: open_24_7 = %v; the 2015 file says nothing about hours", f.ID, *f.Open247)
+			}
+		}
+		if res.NextCursor == "" {
+			break
+		}
+		q.Cursor = res.NextCursor
+	}
+	if seen != len(rows) {
+		t.Errorf("paged through %d results, want %d", seen, len(rows))
 	}
 }
 

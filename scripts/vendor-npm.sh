@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# vendor-npm.sh copies the front-end files CareFinder uses from pinned npm
+# packages into the repository, so that the binary and the tests run with no
+# network: each package is fetched with `npm pack` at its pinned version, its
+# tarball checked against the integrity `npm view PKG@VER dist.integrity`
+# gives, and only the files listed are copied. Run it from anywhere in the
+# checkout after changing a version; `git status` then shows what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# fetch PKG@VER INTEGRITY: npm pack the tarball into $tmp, check its sha512,
+# unpack it into $tmp/PKG (npm tarballs hold a package/ folder).
+fetch() {
+	local spec=$1 want=$2 dir tgz got
+	dir=${spec%@*}
+	tgz=$(cd "$tmp" && npm pack --silent "$spec" | tail -n 1)
+	got=$(node -e '
+		const crypto = require("crypto"), fs = require("fs");
+		const sum = crypto.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64");
+		process.stdout.write("sha512-" + sum);
+	' "$tmp/$tgz")
+	if [[ $got != "$want" ]]; then
+		echo "vendor-npm: $spec: integrity $got, want $want" >&2
+		exit 1
+	fi
+	mkdir -p "$tmp/$dir"
+	tar -xzf "$tmp/$tgz" -C "$tmp/$dir"
+	echo "$spec: $got"
+}
+
+# axe-core (MPL-2.0): the accessibility audit the browser tests run.
+fetch axe-core@4.14.1 sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+cp "$tmp/axe-core/package/axe.min.js" internal/browsertest/vendor/axe.min.js
+cp "$tmp/axe-core/package/LICENSE" internal/browsertest/vendor/axe-LICENSE

@@ -278,29 +278,32 @@ func (c *catalog) needsCompaction() bool {
 	return pending > max(256, c.live/32) || dead > max(1024, c.live/4)
 }
 
-// compact drops dead entries and puts every entry on the grid.
-func (c *catalog) compact() {
-	kept := make([]entry, 0, c.live)
+// compacted returns a copy of the catalog without its dead entries and with
+// every entry on the grid. It only reads c, so searches may go on reading c
+// meanwhile; entries share their summaries with c.
+func (c *catalog) compacted() *catalog {
+	n := newCatalog(c.bits)
+	n.entries = make([]entry, 0, c.live)
 	for _, e := range c.entries {
 		if e.alive() {
-			kept = append(kept, e)
+			n.entries = append(n.entries, e)
 		}
 	}
-	c.entries = kept
-	clear(c.byID)
-	c.alive = make(bitset, 0, (len(kept)+63)/64)
-	for b := range c.byTerm {
-		c.byTerm[b] = make(bitset, 0, (len(kept)+63)/64)
+	n.live = len(n.entries)
+	n.byID = make(map[string]int32, n.live)
+	n.alive = make(bitset, 0, (n.live+63)/64)
+	for b := range n.byTerm {
+		n.byTerm[b] = make(bitset, 0, (n.live+63)/64)
 	}
-	pts := make([]orb.Point, len(kept))
-	for i, e := range kept {
-		c.byID[e.id] = int32(i)
+	pts := make([]orb.Point, n.live)
+	for i, e := range n.entries {
+		n.byID[e.id] = int32(i)
 		pts[i] = e.pt
-		c.index(i)
+		n.index(i)
 	}
-	c.grid = geo.NewGrid(gridCellDeg)
-	c.grid.Build(pts)
-	c.gridN = len(kept)
+	n.grid.Build(pts)
+	n.gridN = n.live
+	return n
 }
 
 // facility returns the summary of entry e as a Facility. Slices in it may

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -42,6 +44,9 @@ const (
 	batchSize = 1000
 	// changesPage is how many changes one Sync reads at a time.
 	changesPage = 1000
+	// applyChunk is how many changes Sync applies under one write lock:
+	// searches wait for at most that many documents to be indexed.
+	applyChunk = 256
 	// maxTextCandidates is the most facilities within a radius that a
 	// text search names to Bleve one by one; beyond it Bleve searches
 	// everywhere and the catalog keeps those within the radius.
@@ -51,8 +56,13 @@ const (
 	snapshotEvery = 5 * time.Minute
 )
 
+// ErrClosed is returned by a search of an Index that was closed.
+var ErrClosed = errors.New("the search index is closed")
+
 // Index is the search index of the directory. Its methods are safe for
-// concurrent use; only one process may open an index directory.
+// concurrent use; only one process may open an index directory. Searches
+// read the current generation (see generation); writers (Sync, Rebuild,
+// Follow) take turns.
 type Index struct {
 	dir    string
 	src    Source
@@ -61,30 +71,62 @@ type Index struct {
 	labels *labelMatcher
 	lock   *dirLock
 
-	// syncMu serializes writers (Sync, Rebuild).
+	// syncMu serializes writers: Sync, Rebuild and Close.
 	syncMu sync.Mutex
+	cur    atomic.Pointer[generation]
+	closed atomic.Bool
 
-	mu       sync.RWMutex // guards everything below
-	bleve    bleve.Index
-	cat      *catalog
-	bleveSeq int64 // last change applied to Bleve
-	catSeq   int64 // last change applied to the catalog
-	built    time.Time
-	snapSeq  int64     // catSeq when the catalog was last saved
-	snapAt   time.Time // when it was
+	// What a writer last saw of the store, for Stats.
+	storeSeq  atomic.Int64
+	storeErr  atomic.Pointer[brokenError]
+	rebuilds  atomic.Int64
+	rebuildAt atomic.Pointer[time.Time] // when a broken generation is next replaced
+
+	// hooks lets tests inject faults; nil in production.
+	hooks *testHooks
+}
+
+// testHooks are faults tests inject into the index's writes.
+type testHooks struct {
+	// batch, if set, runs before each Bleve batch and fails it with
+	// its error.
+	batch func() error
 }
 
 // Stats describes an index.
 type Stats struct {
-	Facilities int       `json:"facilities"`
-	Seq        int64     `json:"seq"`
-	IndexSeq   int64     `json:"index_seq"`
-	BuiltAt    time.Time `json:"built_at"`
+	// Facilities is the number of active facilities searches see.
+	Facilities int `json:"facilities"`
+	// Seq is the last change of the store the index reflects.
+	Seq int64 `json:"seq"`
+	// StoreSeq is the store's last change, as last read; Lag is how many
+	// changes the index is behind it.
+	StoreSeq int64 `json:"store_seq"`
+	Lag      int64 `json:"lag"`
+	// BuiltAt is when the current generation was built or opened.
+	BuiltAt time.Time `json:"built_at"`
+	// Generation names the current generation (its index directory).
+	Generation string `json:"generation"`
+	// Rebuilds counts the generations built since the index opened.
+	Rebuilds int64 `json:"rebuilds"`
+	// Broken says why the current generation takes no more changes: a
+	// write to its index failed. Searches still get its answers; a fresh
+	// generation replaces it as soon as one can be built.
+	Broken      string    `json:"broken,omitempty"`
+	BrokenSince time.Time `json:"broken_since,omitzero"`
+	// StoreError says why the index could not read the store's changes
+	// last time it tried: searches still get answers, perhaps stale.
+	StoreError      string    `json:"store_error,omitempty"`
+	StoreErrorSince time.Time `json:"store_error_since,omitzero"`
+	// NextRebuild is when Follow next tries to replace a broken
+	// generation, after a failed try.
+	NextRebuild time.Time `json:"next_rebuild,omitzero"`
 }
 
 // Open opens the index in dir, creating or rebuilding it from src when it
 // is missing, unreadable or of an older layout, then catches up with every
-// change src has. It returns ErrLocked if another process holds dir.
+// change src has. Index directories left by an interrupted rebuild are
+// removed. It returns ErrLocked if another process holds dir.
 func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
@@ -103,18 +145,22 @@ func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy) 
 }
 
 func (ix *Index) open(ctx context.Context) error {
+	ix.syncMu.Lock()
+	defer ix.syncMu.Unlock()
 	name := ix.currentName()
+	ix.removeStale(name)
 	storeSeq, knowsSeq := ix.sourceSeq(ctx)
-	idx, seq, err := openBleve(filepath.Join(ix.dir, name))
-	if err == nil && knowsSeq && seq > storeSeq {
+	path := filepath.Join(ix.dir, name)
+	idx, bleveSeq, err := openBleve(path)
+	if err == nil && knowsSeq && bleveSeq > storeSeq {
 		// The index is ahead of the store: the store was replaced.
 		idx.Close()
-		err = fmt.Errorf("index at change %d, store at %d", seq, storeSeq)
+		err = fmt.Errorf("index at change %d, store at %d", bleveSeq, storeSeq)
 	}
 	if err != nil {
 		// Missing, unreadable, outdated or from another store: build
 		// anew from the store.
-		return ix.Rebuild(ctx)
+		return ix.rebuildLocked(ctx)
 	}
 	cat, catSeq, err := loadSnapshot(ix.dir, ix.bits)
 	if err != nil || (knowsSeq && catSeq > storeSeq) {
@@ -123,10 +169,47 @@ func (ix *Index) open(ctx context.Context) error {
 			return err
 		}
 	}
-	ix.bleve, ix.bleveSeq, ix.cat, ix.catSeq, ix.built = idx, seq, cat, catSeq, time.Now()
-	ix.snapSeq, ix.snapAt = catSeq, time.Now()
-	_, err = ix.Sync(ctx)
+	// Bring Bleve and the catalog to the same change before anyone reads
+	// them: after a crash they may stand at different ones.
+	seq, err := ix.catchUp(ctx, idx, bleveSeq, cat, catSeq)
+	if err != nil {
+		idx.Close()
+		return err
+	}
+	g := newGeneration(name, path, idx, cat, seq)
+	g.snapSeq = catSeq
+	ix.cur.Store(g)
+	_, err = ix.syncLocked(ctx)
 	return err
+}
+
+// catchUp applies the store's changes after bleveSeq to idx and those after
+// catSeq to cat, and returns the change both then stand at. Nothing reads
+// them yet.
+func (ix *Index) catchUp(ctx context.Context, idx bleve.Index, bleveSeq int64, cat *catalog, catSeq int64) (int64, error) {
+	from := min(bleveSeq, catSeq)
+	for {
+		fs, err := ix.src.ChangedSince(ctx, from, changesPage)
+		if err != nil {
+			return 0, fmt.Errorf("open index: read changes: %w", err)
+		}
+		if len(fs) == 0 {
+			return from, nil
+		}
+		var forBleve []*directory.Facility
+		for _, f := range fs {
+			if f.Seq > bleveSeq {
+				forBleve = append(forBleve, f)
+			}
+			if f.Seq > catSeq {
+				cat.apply(f)
+			}
+		}
+		from = fs[len(fs)-1].Seq
+		if err := ix.writeBleve(idx, forBleve, from); err != nil {
+			return 0, fmt.Errorf("open index: %w", err)
+		}
+	}
 }
 
 // sourceSeq asks the source for its last change number, if it can tell.
@@ -139,15 +222,6 @@ func (ix *Index) sourceSeq(ctx context.Context) (int64, bool) {
 	}
 	seq, err := s.Seq(ctx)
 	return seq, err == nil
-}
-
-// saveSnapshotLocked saves the catalog; ix.mu must be held (read or write).
-func (ix *Index) saveSnapshotLocked() error {
-	if err := saveSnapshot(ix.dir, ix.cat, ix.catSeq); err != nil {
-		return err
-	}
-	ix.snapSeq, ix.snapAt = ix.catSeq, time.Now()
-	return nil
 }
 
 func (ix *Index) currentName() string {
@@ -209,7 +283,7 @@ func newBleve(path string) (bleve.Index, error) {
 // loadCatalog reads every facility from the source into a fresh catalog;
 // each page is also passed to also, when set. It returns the catalog and
 // the last sequence number read.
-func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facility) error) (*catalog, int64, error) {
+func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facility, int64) error) (*catalog, int64, error) {
 	cat := newCatalog(ix.bits)
 	var seq int64
 	for {
@@ -223,27 +297,35 @@ func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facilit
 		for _, f := range fs {
 			cat.apply(f)
 		}
+		seq = fs[len(fs)-1].Seq
 		if also != nil {
-			if err := also(fs); err != nil {
+			if err := also(fs, seq); err != nil {
 				return nil, 0, err
 			}
 		}
-		seq = fs[len(fs)-1].Seq
 	}
-	cat.compact()
-	return cat, seq, nil
+	return cat.compacted(), seq, nil
 }
 
-// Rebuild builds a new index from every record of the source, beside the
-// current one, then swaps it in; searches continue meanwhile against the
-// old one.
+// Rebuild builds a new generation from every record of the source, beside
+// the current one, and publishes it; searches go on meanwhile against the
+// current one, which closes once the last of them is done.
 func (ix *Index) Rebuild(ctx context.Context) error {
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
+	if ix.closed.Load() {
+		return ErrClosed
+	}
+	return ix.rebuildLocked(ctx)
+}
+
+func (ix *Index) rebuildLocked(ctx context.Context) (err error) {
+	defer recoverInto(&err, "rebuild index")
 	name := fmt.Sprintf("index-%d", time.Now().UnixNano())
 	path := filepath.Join(ix.dir, name)
 	idx, err := newBleve(path)
 	if err != nil {
+		os.RemoveAll(path)
 		return err
 	}
 	fail := func(err error) error {
@@ -251,38 +333,66 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 		os.RemoveAll(path)
 		return err
 	}
-	cat, seq, err := ix.loadCatalog(ctx, func(fs []*directory.Facility) error {
-		return indexBatch(idx, fs, ix.tax)
+	cat, seq, err := ix.loadCatalog(ctx, func(fs []*directory.Facility, last int64) error {
+		return ix.writeBleve(idx, fs, last)
 	})
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("rebuild index: %w", err))
 	}
 	if err := idx.SetInternal([]byte(internalSeq), []byte(strconv.FormatInt(seq, 10))); err != nil {
+		return fail(fmt.Errorf("rebuild index: %w", err))
+	}
+	if err := saveSnapshot(ix.dir, cat, seq); err != nil {
 		return fail(fmt.Errorf("rebuild index: %w", err))
 	}
 	if err := writeFileAtomic(filepath.Join(ix.dir, currentFile), []byte(name+"\n")); err != nil {
 		return fail(fmt.Errorf("rebuild index: %w", err))
 	}
-	if err := saveSnapshot(ix.dir, cat, seq); err != nil {
-		return fail(err)
-	}
-	ix.mu.Lock()
-	old := ix.bleve
-	ix.bleve, ix.bleveSeq, ix.cat, ix.catSeq, ix.built = idx, seq, cat, seq, time.Now()
-	ix.snapSeq, ix.snapAt = seq, time.Now()
-	ix.mu.Unlock()
+	old := ix.publish(newGeneration(name, path, idx, cat, seq))
+	// Directories of no generation (one that failed to open, say) go
+	// now; the replaced generation's goes when its last search ends.
+	keep := []string{name}
 	if old != nil {
-		old.Close()
+		keep = append(keep, old.name)
 	}
-	ix.removeStale(name)
+	ix.removeStale(keep...)
+	ix.rebuilds.Add(1)
+	ix.rebuildAt.Store(nil)
 	return nil
 }
 
-// removeStale deletes index directories other than the current one.
-func (ix *Index) removeStale(current string) {
+// publish makes g the current generation and lets the one it replaces,
+// which it returns, close once its last search is done.
+func (ix *Index) publish(g *generation) *generation {
+	old := ix.cur.Swap(g)
+	if old != nil {
+		old.retired.Store(true)
+		old.release()
+	}
+	return old
+}
+
+// acquire pins the current generation; release it when done.
+func (ix *Index) acquire() (*generation, error) {
+	for {
+		g := ix.cur.Load()
+		if g == nil {
+			return nil, ErrClosed
+		}
+		if g.tryAcquire() {
+			return g, nil
+		}
+		// It closed between the load and the pin: a newer one is
+		// current by now (or the index closed).
+	}
+}
+
+// removeStale deletes index directories other than keep: those of
+// rebuilds a crash interrupted, and of indexes that failed to open.
+func (ix *Index) removeStale(keep ...string) {
 	entries, _ := os.ReadDir(ix.dir)
 	for _, e := range entries {
-		if e.IsDir() && e.Name() != current && (e.Name() == "index" || strings.HasPrefix(e.Name(), "index-")) {
+		if e.IsDir() && !slices.Contains(keep, e.Name()) && (e.Name() == "index" || strings.HasPrefix(e.Name(), "index-")) {
 			os.RemoveAll(filepath.Join(ix.dir, e.Name()))
 		}
 	}
@@ -290,20 +400,39 @@ func (ix *Index) removeStale(current string) {
 
 func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
 }
 
-// indexBatch writes facilities to Bleve in batches: active ones indexed,
-// removed ones deleted.
-func indexBatch(idx bleve.Index, fs []*directory.Facility, tax *directory.Taxonomy) error {
+// writeBleve writes facilities to a Bleve index in batches, active ones
+// indexed and removed ones deleted, and records last as the change it
+// reflects. A panic inside Bleve is returned as an error.
+func (ix *Index) writeBleve(idx bleve.Index, fs []*directory.Facility, last int64) (err error) {
+	defer recoverInto(&err, "index batch")
 	for start := 0; start < len(fs); start += batchSize {
+		if ix.hooks != nil && ix.hooks.batch != nil {
+			if err := ix.hooks.batch(); err != nil {
+				return fmt.Errorf("index batch: %w", err)
+			}
+		}
 		b := idx.NewBatch()
 		for _, f := range fs[start:min(start+batchSize, len(fs))] {
 			if f.Active {
-				if err := b.Index(f.ID, bleveDoc(f, tax)); err != nil {
+				if err := b.Index(f.ID, bleveDoc(f, ix.tax)); err != nil {
 					return fmt.Errorf("index facility %s: %w", f.ID, err)
 				}
 			} else {
@@ -314,136 +443,202 @@ func indexBatch(idx bleve.Index, fs []*directory.Facility, tax *directory.Taxono
 			return fmt.Errorf("index batch: %w", err)
 		}
 	}
+	if err := idx.SetInternal([]byte(internalSeq), []byte(strconv.FormatInt(last, 10))); err != nil {
+		return fmt.Errorf("index batch: record change %d: %w", last, err)
+	}
 	return nil
+}
+
+// recoverInto turns a panic into an error in *err, so that no failure deep
+// in Bleve takes the process down.
+func recoverInto(err *error, what string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%s: panic: %v", what, r)
+	}
 }
 
 // Sync applies every change the source has beyond what the index holds and
 // returns how many it applied. Writes made by other processes reach search
-// this way; the server calls it every second or so.
+// this way; Follow calls it every second or so. A write to the index that
+// fails marks the current generation broken (see Stats.Broken): it keeps
+// answering, takes no more changes, and Rebuild replaces it.
 func (ix *Index) Sync(ctx context.Context) (int, error) {
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
+	return ix.syncLocked(ctx)
+}
+
+// ErrBroken wraps the error of a generation that failed a write.
+var ErrBroken = errors.New("the search index failed a write and takes no more changes until it is rebuilt")
+
+func (ix *Index) syncLocked(ctx context.Context) (int, error) {
+	g, err := ix.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer g.release()
+	if b := g.brokenBy(); b != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBroken, b)
+	}
 	applied := 0
 	for {
-		ix.mu.RLock()
-		from := min(ix.bleveSeq, ix.catSeq)
-		ix.mu.RUnlock()
-		fs, err := ix.src.ChangedSince(ctx, from, changesPage)
+		fs, err := ix.src.ChangedSince(ctx, g.seq, changesPage)
 		if err != nil {
-			return applied, fmt.Errorf("sync index: %w", err)
+			if ctx.Err() == nil {
+				ix.storeErr.CompareAndSwap(nil, &brokenError{err: err, at: time.Now()})
+			}
+			return applied, fmt.Errorf("sync index: read changes: %w", err)
 		}
+		ix.storeErr.Store(nil)
 		if len(fs) == 0 {
-			return applied, nil
+			ix.storeSeq.Store(g.seq)
+			break
 		}
-		last := fs[len(fs)-1].Seq
-		var forBleve []*directory.Facility
-		for _, f := range fs {
-			if f.Seq > ix.bleveSeq {
-				forBleve = append(forBleve, f)
+		for start := 0; start < len(fs); start += applyChunk {
+			if err := ix.apply(g, fs[start:min(start+applyChunk, len(fs))]); err != nil {
+				g.markBroken(err)
+				return applied, fmt.Errorf("%w: %v", ErrBroken, err)
 			}
-		}
-		if len(forBleve) > 0 {
-			b := ix.bleve
-			if err := indexBatch(b, forBleve, ix.tax); err != nil {
-				return applied, fmt.Errorf("sync index: %w", err)
-			}
-			if err := b.SetInternal([]byte(internalSeq), []byte(strconv.FormatInt(last, 10))); err != nil {
-				return applied, fmt.Errorf("sync index: %w", err)
-			}
-		}
-		ix.mu.Lock()
-		for _, f := range fs {
-			if f.Seq > ix.catSeq {
-				ix.cat.apply(f)
-			}
-		}
-		if ix.cat.needsCompaction() {
-			ix.cat.compact()
-		}
-		ix.bleveSeq, ix.catSeq = max(ix.bleveSeq, last), max(ix.catSeq, last)
-		ix.mu.Unlock()
-		applied += len(fs)
-		if ix.catSeq != ix.snapSeq && time.Since(ix.snapAt) > snapshotEvery {
-			ix.mu.RLock()
-			err := ix.saveSnapshotLocked()
-			ix.mu.RUnlock()
-			if err != nil {
-				return applied, err
-			}
+			applied += min(applyChunk, len(fs)-start)
 		}
 	}
+	if g.cat.needsCompaction() {
+		// Build the compacted catalog beside the old one (nothing else
+		// writes it: we hold syncMu), then swap it in.
+		c := g.cat.compacted()
+		g.mu.Lock()
+		g.cat = c
+		g.mu.Unlock()
+	}
+	if g.seq != g.snapSeq && time.Since(g.snapAt) > snapshotEvery {
+		if err := saveSnapshot(ix.dir, g.cat, g.seq); err != nil {
+			return applied, err
+		}
+		g.snapSeq, g.snapAt = g.seq, time.Now()
+	}
+	return applied, nil
+}
+
+// apply writes one chunk of changes to both halves of g under its write
+// lock, so that a search sees all of it or none.
+func (ix *Index) apply(g *generation, fs []*directory.Facility) error {
+	last := fs[len(fs)-1].Seq
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err := ix.writeBleve(g.bleve, fs, last); err != nil {
+		return err
+	}
+	for _, f := range fs {
+		g.cat.apply(f)
+	}
+	g.seq = last
+	return nil
 }
 
 // Get returns the active facility with the given id, as the index has it.
 func (ix *Index) Get(id string) (*directory.Facility, bool) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return ix.cat.get(id)
+	g, err := ix.acquire()
+	if err != nil {
+		return nil, false
+	}
+	defer g.release()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.cat.get(id)
 }
 
-// Stats returns the index's size and position in the change sequence.
+// Stats returns the index's size, position in the change sequence and
+// health.
 func (ix *Index) Stats() Stats {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return Stats{Facilities: ix.cat.live, Seq: ix.catSeq, IndexSeq: ix.bleveSeq, BuiltAt: ix.built}
+	g, err := ix.acquire()
+	if err != nil {
+		return Stats{}
+	}
+	defer g.release()
+	g.mu.RLock()
+	st := Stats{Facilities: g.cat.live, Seq: g.seq, BuiltAt: g.built, Generation: g.name, Rebuilds: ix.rebuilds.Load()}
+	g.mu.RUnlock()
+	st.StoreSeq = max(ix.storeSeq.Load(), st.Seq)
+	st.Lag = st.StoreSeq - st.Seq
+	if b := g.broken.Load(); b != nil {
+		st.Broken, st.BrokenSince = b.err.Error(), b.at
+	}
+	if e := ix.storeErr.Load(); e != nil {
+		st.StoreError, st.StoreErrorSince = e.err.Error(), e.at
+	}
+	if at := ix.rebuildAt.Load(); at != nil && st.Broken != "" {
+		st.NextRebuild = *at
+	}
+	return st
 }
 
-// Close closes the index and releases the directory.
+// Close saves the catalog, closes the index once the searches in flight
+// are done, and releases the directory.
 func (ix *Index) Close() error {
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
+	if ix.closed.Swap(true) {
+		return nil
+	}
+	g := ix.cur.Swap(nil)
+	if g == nil {
+		ix.lock.unlock()
+		return nil
+	}
 	var err error
-	if ix.cat != nil && ix.catSeq != ix.snapSeq {
-		err = ix.saveSnapshotLocked()
+	if g.seq != g.snapSeq && g.brokenBy() == nil {
+		err = saveSnapshot(ix.dir, g.cat, g.seq)
 	}
-	if ix.bleve != nil {
-		err = errors.Join(err, ix.bleve.Close())
-		ix.bleve = nil
+	// Wait for the searches in flight: the last one closes g.
+	g.release()
+	for g.refs.Load() > 0 {
+		time.Sleep(time.Millisecond)
 	}
+	err = errors.Join(err, g.close())
 	ix.lock.unlock()
 	return err
 }
 
 // Search answers q. Bad queries get a *directory.Error naming the
 // parameter.
-func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
+func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	if err := q.Normalize(ix.tax); err != nil {
 		return nil, err
 	}
+	g, err := ix.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer g.release()
+	defer recoverInto(&err, "search")
+	g.mu.RLock()
+	defer g.mu.RUnlock()
 	var scores map[string]float64
 	if q.Text != "" {
 		// Within a radius, the catalog names the few facilities that can
 		// qualify, and Bleve scores the text of those alone.
 		var within []string
 		if q.HasLocation && q.RadiusKm > 0 {
-			ix.mu.RLock()
-			within = ix.cat.candidates(&q, maxTextCandidates)
-			ix.mu.RUnlock()
+			within = g.cat.candidates(&q, maxTextCandidates)
 		}
-		var err error
-		if scores, err = ix.textScores(ctx, &q, within); err != nil {
+		if scores, err = ix.textScores(ctx, g, &q, within); err != nil {
 			return nil, err
 		}
 	}
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return ix.cat.run(ctx, &q, scores)
+	if res, err = g.cat.run(ctx, &q, scores); err != nil {
+		return nil, err
+	}
+	res.Seq = g.seq
+	return res, nil
 }
 
-// textScores asks Bleve for every facility matching q's text, with its
-// relevance score: among within when it is not nil, else among those that
-// pass q's filters.
-func (ix *Index) textScores(ctx context.Context, q *Query, within []string) (map[string]float64, error) {
+// textScores asks g's Bleve index for every facility matching q's text,
+// with its relevance score: among within when it is not nil, else among
+// those that pass q's filters. The caller holds g.mu for reading.
+func (ix *Index) textScores(ctx context.Context, g *generation, q *Query, within []string) (map[string]float64, error) {
 	if within != nil && len(within) == 0 {
 		return map[string]float64{}, nil
 	}
-	ix.mu.RLock()
-	idx := ix.bleve
-	n := len(ix.cat.entries)
-	ix.mu.RUnlock()
-
 	conj, ok := ix.textQuery(q.Text)
 	if !ok {
 		return map[string]float64{}, nil // only stop words: nothing to match
@@ -452,12 +647,12 @@ func (ix *Index) textScores(ctx context.Context, q *Query, within []string) (map
 		ids := bleve.NewDocIDQuery(within)
 		conj.AddQuery(ids)
 	} else {
-		for _, g := range directory.Groups() {
-			if slugs := q.Filters[g]; len(slugs) > 0 {
+		for _, grp := range directory.Groups() {
+			if slugs := q.Filters[grp]; len(slugs) > 0 {
 				var any []bquery.Query
 				for _, s := range slugs {
 					tq := bleve.NewTermQuery(s)
-					tq.SetField(string(g))
+					tq.SetField(string(grp))
 					any = append(any, tq)
 				}
 				conj.AddQuery(bleve.NewDisjunctionQuery(any...))
@@ -473,8 +668,8 @@ func (ix *Index) textScores(ctx context.Context, q *Query, within []string) (map
 	top.AddMust(conj)
 	top.AddShould(name)
 
-	req := bleve.NewSearchRequestOptions(top, max(n, 1), 0, false)
-	res, err := idx.SearchInContext(ctx, req)
+	req := bleve.NewSearchRequestOptions(top, max(len(g.cat.entries), 1), 0, false)
+	res, err := g.bleve.SearchInContext(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

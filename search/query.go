@@ -88,6 +88,9 @@ type Result struct {
 	// facilities that offer it (parents count their children's).
 	Facets     map[directory.Group]map[string]int
 	NextCursor string
+	// Seq is the last change of the store the answer reflects: every
+	// part of it (text, location, facets) comes from the same state.
+	Seq int64
 }
 
 // Normalize fills in defaults and checks the query, returning an error that

@@ -267,6 +267,5 @@ func loadSnapshot(dir string, bits *termBits) (*catalog, int64, error) {
 	if _, err := r.r.ReadByte(); err != io.EOF {
 		return nil, 0, errBadSnapshot
 	}
-	cat.compact()
-	return cat, seq, nil
+	return cat.compacted(), seq, nil
 }

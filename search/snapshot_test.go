@@ -38,8 +38,7 @@ func snapshotCatalog(tb testing.TB, n int) *catalog {
 		cat.apply(f)
 	}
 	cat.apply(&directory.Facility{ID: "f1"}) // removed: not saved
-	cat.compact()
-	return cat
+	return cat.compacted()
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {

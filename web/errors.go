@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/carefinder/carefinder/directory"
 )
@@ -34,6 +35,8 @@ type apiError struct {
 	Message     string
 	Param       string
 	Suggestions []string
+	// RetryAfter, when set, is sent as the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *apiError) Error() string {
@@ -83,6 +86,9 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Del("Vary")
+	if ae := (*apiError)(nil); errors.As(err, &ae) && ae.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(ae.RetryAfter.Seconds())))
+	}
 	if err := writeJSON(w, status, contentTypeJSON, errorBody{detail}); err != nil {
 		http.Error(w, internalMessage, http.StatusInternalServerError)
 	}

@@ -160,25 +160,41 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// A real internal failure is a 500 that says only "internal error", and is
-// logged with the request id.
-func TestInternalError(t *testing.T) {
+// With the directory store gone, a facility the search index holds is
+// served from the index's summary of it, marked partial; one it does not
+// hold is a 503 with Retry-After that says only that the directory cannot be
+// reached. Either way the cause is logged with the request id, not shown.
+func TestStoreDown(t *testing.T) {
 	e := mustServer(t)
 	e.store.Close() // the database is gone
-	r := e.do(t, http.MethodGet, "/api/v1/facilities/"+idMusicCity, http.Header{"X-Request-Id": {"req-42"}})
-	if r.status != http.StatusInternalServerError {
-		t.Fatalf("status %d, want 500: %s", r.status, r.body)
+	r := e.do(t, http.MethodGet, "/api/v1/facilities/"+idMusicCity, http.Header{"X-Request-Id": {"req-41"}})
+	if r.status != http.StatusOK || r.header.Get("X-CareFinder-Partial") == "" {
+		t.Fatalf("status %d, X-CareFinder-Partial %q; want 200 from the index: %s", r.status, r.header.Get("X-CareFinder-Partial"), r.body)
+	}
+	var f struct {
+		Name   string `json:"name"`
+		Phones struct {
+			Hotline string `json:"hotline_24_7"`
+		} `json:"phones"`
+	}
+	if err := json.Unmarshal(r.body, &f); err != nil || f.Name != "Music City Detox" || f.Phones.Hotline == "" {
+		t.Errorf("summary %+v, %v; want the name and the hotline", f, err)
+	}
+
+	r = e.do(t, http.MethodGet, "/api/v1/facilities/"+idRemoved, http.Header{"X-Request-Id": {"req-42"}})
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After: %s", r.status, r.header.Get("Retry-After"), r.body)
 	}
 	var got errorJSON
 	mustDecodeStrict(t, r.body, &got)
-	if got.Error.Code != "internal" || got.Error.Message != "internal error" || got.Error.Param != "" {
-		t.Errorf("error %+v; want code internal, message \"internal error\" and nothing else", got.Error)
+	if got.Error.Code != "unavailable" || got.Error.Param != "" {
+		t.Errorf("error %+v; want code unavailable", got.Error)
 	}
 	if strings.Contains(string(r.body), "sql") || strings.Contains(string(r.body), "closed") {
 		t.Errorf("body leaks the cause: %s", r.body)
 	}
 	logs := e.logs.String()
-	if !strings.Contains(logs, `"msg":"internal error"`) || !strings.Contains(logs, `"request_id":"req-42"`) || !strings.Contains(logs, "closed") {
+	if !strings.Contains(logs, `"request_id":"req-42"`) || !strings.Contains(logs, "closed") {
 		t.Errorf("log lacks the error with its request id:\n%s", logs)
 	}
 }

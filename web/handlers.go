@@ -2,16 +2,19 @@ package web
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/carefinder/carefinder/directory"
 	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/search"
 )
 
 // maxFacilityIDLength is the longest id a facility can have
@@ -29,14 +32,40 @@ func (s *Server) serveFacility(w http.ResponseWriter, r *http.Request) error {
 	if len(id) > maxFacilityIDLength || strings.ContainsAny(id, "/?#% \t\n") {
 		return notFound
 	}
-	f, err := s.store.Get(r.Context(), id)
+	f, fromIndex, err := s.facility(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if !f.Active {
 		return notFound
 	}
+	if fromIndex {
+		w.Header().Set("X-CareFinder-Partial", "the directory store is unreachable: this is the search index's summary of the record")
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	return writeJSON(w, http.StatusOK, contentTypeJSON, f)
+}
+
+// storeRetryAfter is how long a client is told to wait when the directory
+// store cannot be reached.
+const storeRetryAfter = 30 * time.Second
+
+// facility reads a facility from the store, the source of truth. When the
+// store fails (not a "not found"), it falls back to the search index's
+// summary of the record, so that a person still gets the phone number and
+// the address; fromIndex says so. Without either it is a 503 with
+// Retry-After.
+func (s *Server) facility(ctx context.Context, id string) (f *directory.Facility, fromIndex bool, err error) {
+	f, err = s.store.Get(ctx, id)
+	if err == nil || directory.ErrorCode(err) != directory.EINTERNAL || ctx.Err() != nil {
+		return f, false, err
+	}
+	s.logger.ErrorContext(ctx, "read facility from the store", "id", id, "err", err, "request_id", requestIDFrom(ctx))
+	if sum, ok := s.index.Get(id); ok {
+		return sum, true, nil
+	}
+	return nil, false, &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, RetryAfter: storeRetryAfter,
+		Message: "the directory cannot be reached right now; try again in a minute"}
 }
 
 // taxonomyJSON is the answer of /api/v1/taxonomy: every group in display
@@ -134,10 +163,12 @@ func newPlace(p geo.Place) placeJSON {
 
 // statusJSON is the answer of /healthz and /readyz.
 type statusJSON struct {
-	Status     string `json:"status"`
-	Version    string `json:"version,omitempty"`
-	Facilities *int   `json:"facilities,omitempty"`
-	Seq        *int64 `json:"seq,omitempty"`
+	Status     string        `json:"status"`
+	Version    string        `json:"version,omitempty"`
+	Facilities *int          `json:"facilities,omitempty"`
+	Seq        *int64        `json:"seq,omitempty"`
+	Problems   []string      `json:"problems,omitempty"`
+	Index      *search.Stats `json:"index,omitempty"`
 }
 
 // serveHealth answers GET /healthz: 200 while the process runs.
@@ -146,16 +177,30 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, contentTypeJSON, statusJSON{Status: "ok", Version: s.version})
 }
 
-// serveReady answers GET /readyz: 200 when searches can be served, 503
-// otherwise, so that a load balancer sends traffic elsewhere.
+// serveReady answers GET /readyz: 200 while searches can be served, 503
+// otherwise, so that a load balancer sends traffic elsewhere. An index
+// that is behind the store (it failed a write, or the store is down) still
+// answers searches: it is "degraded", and says why, but ready.
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) error {
-	if !s.ready() {
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
-			Message: "not ready: the search index is still catching up with the directory"}
-	}
 	st := s.index.Stats()
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, contentTypeJSON, statusJSON{Status: "ready", Version: s.version, Facilities: &st.Facilities, Seq: &st.Seq})
+	if !s.ready() || st.Generation == "" {
+		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+			Message: "not ready: the search index is not open yet"}
+	}
+	out := statusJSON{Status: "ready", Version: s.version, Facilities: &st.Facilities, Seq: &st.Seq, Index: &st}
+	if st.Broken != "" {
+		out.Problems = append(out.Problems, fmt.Sprintf("the search index failed a write at %s and answers from what it held then (%d changes behind); it is being rebuilt: %s",
+			st.BrokenSince.UTC().Format(time.RFC3339), st.Lag, st.Broken))
+	}
+	if st.StoreError != "" {
+		out.Problems = append(out.Problems, fmt.Sprintf("the directory store has been unreachable since %s; searches answer from the index, facility pages from its summaries: %s",
+			st.StoreErrorSince.UTC().Format(time.RFC3339), st.StoreError))
+	}
+	if len(out.Problems) > 0 {
+		out.Status = "degraded"
+	}
+	return writeJSON(w, http.StatusOK, contentTypeJSON, out)
 }
 
 // serveMetrics answers GET /metrics in the Prometheus text format.
@@ -173,7 +218,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.write(&buf, []gauge{
 		{name: "carefinder_index_facilities", help: "Active facilities in the search index.", value: float64(st.Facilities)},
 		{name: "carefinder_index_seq", help: "Last directory change applied to the search catalog.", value: float64(st.Seq)},
-		{name: "carefinder_index_text_seq", help: "Last directory change applied to the full-text index.", value: float64(st.IndexSeq)},
+		{name: "carefinder_index_lag", help: "Directory changes the search index has not applied yet.", value: float64(st.Lag)},
 		{name: "carefinder_index_built_timestamp_seconds", help: "When the search index was last opened or rebuilt.", value: built},
 		{name: "carefinder_ready", help: "Whether the server can serve searches (1) or not (0).", value: ready},
 		{name: "carefinder_build_info", help: "The running build; the value is always 1.", labels: "{version=" + labelValue(s.version) + "}", value: 1},

@@ -26,6 +26,10 @@ type Searcher interface {
 	Search(ctx context.Context, q search.Query) (*search.Result, error)
 	// Stats describes the index, for /readyz and /metrics.
 	Stats() search.Stats
+	// Get returns the summary of an active facility the index holds:
+	// what a result shows. It stands in for the store's full record when
+	// the store cannot be reached.
+	Get(id string) (*directory.Facility, bool)
 }
 
 // FacilityGetter reads one facility from the source of truth.

@@ -151,12 +151,16 @@ func TestHealthAndReady(t *testing.T) {
 		t.Errorf("healthz %+v", health)
 	}
 	var ready struct {
-		Status     string `json:"status"`
-		Version    string `json:"version"`
-		Facilities int    `json:"facilities"`
-		Seq        int64  `json:"seq"`
+		Status     string         `json:"status"`
+		Version    string         `json:"version"`
+		Facilities int            `json:"facilities"`
+		Seq        int64          `json:"seq"`
+		Index      map[string]any `json:"index"`
 	}
 	e.getJSON(t, "/readyz", http.StatusOK, &ready)
+	if ready.Index["facilities"] != float64(len(e.active)) || ready.Index["generation"] == "" || ready.Index["lag"] != 0.0 {
+		t.Errorf("readyz index %+v", ready.Index)
+	}
 	if ready.Status != "ready" || ready.Facilities != len(e.active) || ready.Seq == 0 {
 		t.Errorf("readyz %+v; want ready with %d facilities", ready, len(e.active))
 	}

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -33,9 +32,6 @@ import (
 var version = ""
 
 const (
-	// metaReindex is the store key a `reindex` run bumps to ask a running
-	// server to rebuild its index.
-	metaReindex = "reindex_requested"
 	// defaultDemoSize is how many demo facilities an empty directory gets.
 	defaultDemoSize = 3000
 	// demoSeed fixes the demo directory, so every fresh start shows the same.
@@ -145,8 +141,6 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	st := ix.Stats()
 	logger.Info("index ready", "facilities", st.Facilities, "seq", st.Seq, "took", time.Since(start).Round(time.Millisecond))
 
-	var ready atomic.Bool
-	ready.Store(true)
 	srv := web.NewServer(web.Config{
 		Index:     ix,
 		Store:     store,
@@ -154,7 +148,6 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 		Taxonomy:  store.Taxonomy(),
 		Logger:    logger,
 		Version:   buildVersion(),
-		Ready:     ready.Load,
 	})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -175,7 +168,7 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 
 	followCtx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
-	go follow(followCtx, ix, store, cfg.SyncInterval, &ready, logger)
+	go ix.Follow(followCtx, store, search.FollowOptions{Interval: cfg.SyncInterval, OnEvent: logFollowEvent(logger, ix)})
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -193,39 +186,17 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	return nil
 }
 
-// follow keeps the index in step with the store: changes written by any
-// process, and rebuilds asked for by `carefinder reindex`.
-func follow(ctx context.Context, ix *search.Index, store *directory.Store, every time.Duration, ready *atomic.Bool, logger *slog.Logger) {
-	lastReq, _ := store.Meta(ctx, metaReindex)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+// logFollowEvent logs what the index's follower did.
+func logFollowEvent(logger *slog.Logger, ix *search.Index) func(search.FollowEvent) {
+	return func(ev search.FollowEvent) {
+		switch ev.Kind {
+		case "synced":
+			logger.Info("index synced", "changes", ev.Changes, "seq", ix.Stats().Seq, "took", ev.Took.Round(time.Millisecond))
+		case "rebuilt":
+			logger.Info("index rebuilt", "reason", ev.Reason, "facilities", ix.Stats().Facilities, "took", ev.Took.Round(time.Millisecond))
+		default:
+			logger.Error("index", "err", ev.Err)
 		}
-		n, err := ix.Sync(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			logger.Error("sync index", "err", err)
-			ready.Store(false)
-			continue
-		case n > 0:
-			logger.Info("index synced", "changes", n, "seq", ix.Stats().Seq)
-		}
-		ready.Store(true)
-		req, err := store.Meta(ctx, metaReindex)
-		if err != nil || req == lastReq {
-			continue
-		}
-		lastReq = req
-		start := time.Now()
-		if err := ix.Rebuild(ctx); err != nil {
-			logger.Error("rebuild index", "err", err)
-			continue
-		}
-		logger.Info("index rebuilt on request", "facilities", ix.Stats().Facilities, "took", time.Since(start).Round(time.Millisecond))
 	}
 }
 
@@ -264,7 +235,7 @@ func reindexCommand(fs *flag.FlagSet) func(context.Context, []string, env) error
 		ix, err := search.Open(ctx, sf.indexDir(), store, store.Taxonomy())
 		if errors.Is(err, search.ErrLocked) {
 			// The server holds the index; ask it to rebuild.
-			if err := store.SetMeta(ctx, metaReindex, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			if err := search.RequestRebuild(ctx, store); err != nil {
 				return err
 			}
 			fmt.Fprintln(e.stdout, "The server holds the index; it was asked to rebuild it and will within a few seconds.")

@@ -279,7 +279,7 @@ func abs(v int64) int64 { return max(v, -v) }
 // placeStats counts what usPlaces kept and dropped.
 type placeStats struct {
 	us, droppedFeature, droppedHistorical, renamed int
-	droppedByCode                                   map[string]int
+	droppedByCode                                  map[string]int
 }
 
 // usPlaces keeps the places of the U.S. and its territories, with their

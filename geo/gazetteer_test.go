@@ -164,7 +164,7 @@ func TestGeocode(t *testing.T) {
 		{"-0,-0.0", latLon("0,0", 0, 0)},
 		{"-90,180", latLon("-90,180", -90, 180)},
 		{"48.8566,2.3522", latLon("48.8566,2.3522", 48.8566, 2.3522)}, // Paris: valid, if far
-		{"-33.87 151.21", latLon("-33.87,151.21", -33.87, 151.21)},      // Sydney, not swapped
+		{"-33.87 151.21", latLon("-33.87,151.21", -33.87, 151.21)},    // Sydney, not swapped
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

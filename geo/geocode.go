@@ -183,7 +183,7 @@ func (g *Gazetteer) geocodeZIP(query string, zr zipRead, note string) (Place, er
 
 // shortZIPError explains that four digits are no ZIP code, even with a
 // leading zero, and suggests the ZIP codes they begin, as if the last digit
-// had been lost instead ("3720" for 37203).
+// had been lost instead ("3720" for 37203), or else those nearest.
 func (g *Gazetteer) shortZIPError(query string, zr zipRead) *GeocodeError {
 	digits := zr.zip[1:]
 	e := &GeocodeError{
@@ -193,6 +193,11 @@ func (g *Gazetteer) shortZIPError(query string, zr zipRead) *GeocodeError {
 	i, _ := slices.BinarySearchFunc(g.zips, digits, func(z ZIPPlace, prefix string) int { return strings.Compare(z.ZIP, prefix) })
 	for ; i < len(g.zips) && strings.HasPrefix(g.zips[i].ZIP, digits) && len(e.Suggestions) < maxZIPSuggestions; i++ {
 		e.Suggestions = append(e.Suggestions, zipLabel(g.zips[i]))
+	}
+	if len(e.Suggestions) == 0 {
+		for _, z := range g.nearestZIPs(zr.zip, maxZIPSuggestions) {
+			e.Suggestions = append(e.Suggestions, zipLabel(z))
+		}
 	}
 	return e
 }

@@ -1,10 +1,12 @@
 package geo_test
 
 import (
+	"cmp"
 	"encoding/csv"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -41,10 +43,7 @@ func TestDirectoryCitiesFindTheirFacilities(t *testing.T) {
 		}
 	}
 	slices.SortFunc(keys, func(a, b cityKey) int {
-		if a.state != b.state {
-			return cmpString(a.state, b.state)
-		}
-		return cmpString(a.city, b.city)
+		return cmp.Or(strings.Compare(a.state, b.state), strings.Compare(a.city, b.city))
 	})
 
 	found := 0
@@ -134,14 +133,4 @@ func median(pts []orb.Point) orb.Point {
 		}
 	}
 	return m
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,7 +1,8 @@
 // Package geo knows points, distances, bounds and geocoding: great-circle
 // distances on a spherical Earth, a spatial grid for radius and nearest-first
-// queries, and an offline gazetteer that places ZIP codes, cities and
-// coordinates from an embedded U.S. ZIP table.
+// queries, and an offline gazetteer that places ZIP codes, cities, street
+// addresses and coordinates from an embedded U.S. ZIP table and a table of
+// U.S. populated places.
 //
 // Points are orb.Point values, which hold [longitude, latitude] in degrees.
 package geo

@@ -25,9 +25,9 @@ func ExampleGazetteer_Geocode() {
 	}
 	// Output:
 	// 37203: Nashville, TN 37203 (zip) at 36.15,-86.79
-	// nashville, tennessee: Nashville, TN (city) at 36.15,-86.79
+	// nashville, tennessee: Nashville, TN (city) at 36.17,-86.78
 	// 36.16, -86.78: 36.16,-86.78 (latlon) at 36.16,-86.78
-	// Nashvile, TN: no city named "Nashvile" in Tennessee in the U.S. ZIP table; did you mean Nashville, TN? ["Nashville, TN"]
+	// Nashvile, TN: no city named "Nashvile" in Tennessee; did you mean Nashville, TN? ["Nashville, TN"]
 }
 
 func ExampleGrid_Nearest() {

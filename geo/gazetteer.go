@@ -6,16 +6,13 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -26,8 +23,31 @@ import (
 //go:embed zipdata/zips.tsv.gz
 var zipTableGz []byte
 
+// placeTableGz is the table of U.S. populated places: name, state, point and
+// population, from GeoNames. scripts/gen-places.sh generates it;
+// zipdata/README.md says from what.
+//
+//go:embed zipdata/places.tsv.gz
+var placeTableGz []byte
+
 // zipTableHeader is the first line of the ZIP table.
 const zipTableHeader = "zip\tlat\tlon\tcity\tstate"
+
+// placeTableHeader is the first line of the places table.
+const placeTableHeader = "name\tstate\tlat\tlon\tpopulation"
+
+// A place of the places table is taken for another town than the ZIP
+// table's city of the same name and state, and left out, when it is more
+// than otherTownMinKm from every ZIP centroid of that city and the centroid
+// of some other ZIP of the state is otherTownRatio times nearer. GeoNames has, for example,
+// two places named Morehead in Kentucky: the one 345 km from ZIP 40351
+// (Morehead) is not the Morehead the Postal Service knows. Far-flung towns
+// keep their places: Kenai, AK is 43 km from the centroid of its vast ZIP,
+// but the nearest other ZIP centroid is 25 km from it.
+const (
+	otherTownMinKm = 30
+	otherTownRatio = 8
+)
 
 // maxQueryLength bounds what Geocode will look at; no U.S. place needs more.
 const maxQueryLength = 200
@@ -41,8 +61,15 @@ const (
 // Kinds of Place.
 const (
 	KindLatLon = "latlon" // the query was a latitude and longitude
-	KindZIP    = "zip"    // the query was a ZIP code
-	KindCity   = "city"   // the query was a city and state
+	KindZIP    = "zip"    // the query was a ZIP code (perhaps after a street and city)
+	KindCity   = "city"   // the query was a city and state (perhaps after a street)
+)
+
+// Precisions of Place: what its point is.
+const (
+	PrecisionPoint = "point" // the latitude and longitude given
+	PrecisionZIP   = "zip"   // the centroid of a ZIP code's area
+	PrecisionCity  = "city"  // a city's center, or the mean of its ZIPs' centroids
 )
 
 // Place is a geocoded location.
@@ -52,9 +79,15 @@ type Place struct {
 	Point orb.Point `json:"-"`     // [Lon, Lat]
 	Lat   float64   `json:"lat"`
 	Lon   float64   `json:"lon"`
+	// Precision says what the point is: PrecisionPoint, PrecisionZIP or
+	// PrecisionCity.
+	Precision string `json:"precision"`
 	// Label names the place for people: "Nashville, TN 37203",
 	// "Nashville, TN" or "36.16,-86.78".
 	Label string `json:"label"`
+	// Note says, in plain English, how the query was read when that is not
+	// plain from the label: a ZIP code repaired, a street left out.
+	Note  string `json:"note,omitempty"`
 	ZIP   string `json:"zip,omitempty"`
 	City  string `json:"city,omitempty"`
 	State string `json:"state,omitempty"` // two-letter postal code
@@ -84,59 +117,80 @@ func (e *GeocodeError) Error() string {
 	return fmt.Sprintf("geocode %q: %s", e.Query, e.Reason)
 }
 
-// Gazetteer geocodes offline from the embedded ZIP table. It is immutable and
-// safe for concurrent use.
+// Gazetteer geocodes offline from the embedded ZIP and places tables. It is
+// immutable and safe for concurrent use.
 type Gazetteer struct {
 	zips   []ZIPPlace      // sorted by ZIP
 	cities []gazetteerCity // sorted by state, then key
-	byName []int32         // cities by key, then most ZIPs first, then label
+	byName []int32         // cities by key, then most important first
 	states map[string]string
 }
 
-// gazetteerCity is a city of the ZIP table, placed at the mean of its ZIPs'
+// gazetteerCity is a city: a populated place of the places table, at its
+// point, or else a city of the ZIP table, at the mean of its ZIPs'
 // centroids.
 type gazetteerCity struct {
 	name, state, key string
 	point            orb.Point
-	zips             int
+	zips             int  // ZIPs of the ZIP table in the city
+	population       int  // from the places table; 0 if it lacks the city
+	placed           bool // point and name are the places table's
 }
 
 func (c *gazetteerCity) label() string { return c.name + ", " + c.state }
 
-// loadGazetteer parses the embedded table once per process.
+// placeRow is a row of the places table.
+type placeRow struct {
+	name, state string
+	point       orb.Point
+	population  int
+}
+
+// loadGazetteer parses the embedded tables once per process.
 var loadGazetteer = sync.OnceValues(func() (*Gazetteer, error) {
-	return parseGazetteer(zipTableGz)
+	return parseGazetteer(zipTableGz, placeTableGz)
 })
 
-// NewGazetteer returns the Gazetteer of the embedded ZIP table. The table is
-// parsed on the first call; later calls return the same Gazetteer.
+// NewGazetteer returns the Gazetteer of the embedded tables. They are parsed
+// on the first call; later calls return the same Gazetteer.
 func NewGazetteer() (*Gazetteer, error) {
 	return loadGazetteer()
 }
 
-// parseGazetteer reads a gzipped ZIP table.
-func parseGazetteer(gz []byte) (*Gazetteer, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
+// parseGazetteer reads a gzipped ZIP table and a gzipped places table; with
+// no places (nil), cities are placed at the means of their ZIPs. The places
+// table is read in a goroutine of its own while the ZIP table is, which
+// takes a fifth off the server's start on two cores.
+func parseGazetteer(zipGz, placeGz []byte) (*Gazetteer, error) {
+	type placesResult struct {
+		places []placeRow
+		err    error
+	}
+	placesDone := make(chan placesResult, 1)
+	go func() {
+		places, err := parsePlaces(placeGz)
+		placesDone <- placesResult{places, err}
+	}()
+	zips, err := parseZIPs(zipGz)
+	pr := <-placesDone
+	if err != nil {
+		return nil, err
+	}
+	if pr.err != nil {
+		return nil, pr.err
+	}
+	g := &Gazetteer{zips: zips, states: stateIndex()}
+	g.indexCities(pr.places)
+	return g, nil
+}
+
+// parseZIPs reads a gzipped ZIP table.
+func parseZIPs(gz []byte) ([]ZIPPlace, error) {
+	text, err := gunzipTable(gz, zipTableHeader)
 	if err != nil {
 		return nil, fmt.Errorf("read ZIP table: %w", err)
 	}
-	var buf bytes.Buffer
-	if len(gz) >= 4 { // the gzip trailer ends with the uncompressed size
-		buf.Grow(int(binary.LittleEndian.Uint32(gz[len(gz)-4:])) + 1)
-	}
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read ZIP table: %w", err)
-	}
-	text := buf.String()
-	head, text, _ := strings.Cut(text, "\n")
-	if head != zipTableHeader {
-		return nil, fmt.Errorf("read ZIP table: header %q, want %q", head, zipTableHeader)
-	}
-
-	g := &Gazetteer{
-		zips:   make([]ZIPPlace, 0, strings.Count(text, "\n")),
-		states: stateIndex(),
-	}
+	zips := make([]ZIPPlace, 0, strings.Count(text, "\n"))
 	for lineNo := 2; text != ""; lineNo++ {
 		var line string
 		line, text, _ = strings.Cut(text, "\n")
@@ -144,142 +198,292 @@ func parseGazetteer(gz []byte) (*Gazetteer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read ZIP table: line %d: %w", lineNo, err)
 		}
-		if n := len(g.zips); n > 0 && g.zips[n-1].ZIP >= z.ZIP {
+		if n := len(zips); n > 0 && zips[n-1].ZIP >= z.ZIP {
 			return nil, fmt.Errorf("read ZIP table: line %d: ZIP %s out of order", lineNo, z.ZIP)
 		}
-		g.zips = append(g.zips, z)
+		zips = append(zips, z)
 	}
-	if len(g.zips) == 0 {
+	if len(zips) == 0 {
 		return nil, fmt.Errorf("read ZIP table: no rows")
 	}
-	g.indexCities()
-	return g, nil
+	return zips, nil
 }
 
-// indexCities groups the ZIPs into cities by state and cityKey.
-func (g *Gazetteer) indexCities() {
+// parsePlaces reads a gzipped places table; nil is no table.
+func parsePlaces(gz []byte) ([]placeRow, error) {
+	if gz == nil {
+		return nil, nil
+	}
+	text, err := gunzipTable(gz, placeTableHeader)
+	if err != nil {
+		return nil, fmt.Errorf("read places table: %w", err)
+	}
+	places := make([]placeRow, 0, strings.Count(text, "\n"))
+	for lineNo := 2; text != ""; lineNo++ {
+		var line string
+		line, text, _ = strings.Cut(text, "\n")
+		p, err := parsePlaceLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("read places table: line %d: %w", lineNo, err)
+		}
+		places = append(places, p)
+	}
+	if len(places) == 0 {
+		return nil, fmt.Errorf("read places table: no rows")
+	}
+	return places, nil
+}
+
+// gunzipTable decompresses a table and returns it after its header line,
+// which must be header.
+func gunzipTable(gz []byte, header string) (string, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if len(gz) >= 4 { // the gzip trailer ends with the uncompressed size
+		buf.Grow(int(binary.LittleEndian.Uint32(gz[len(gz)-4:])) + 1)
+	}
+	if _, err := buf.ReadFrom(zr); err != nil {
+		return "", err
+	}
+	head, text, _ := strings.Cut(buf.String(), "\n")
+	if head != header {
+		return "", fmt.Errorf("header %q, want %q", head, header)
+	}
+	return text, nil
+}
+
+// indexCities groups the ZIPs into cities by state and cityKey, and places
+// each city at the most populous place of the same state and key in places,
+// adding the places no ZIP names.
+func (g *Gazetteer) indexCities(places []placeRow) {
 	// Sorting on strings dominates, so rank the keys once and sort on
 	// integers: a row's sort key is its state's rank, then its key's.
-	keyOfName := map[string]int32{} // city name → index in keys
-	keyIndex := map[string]int32{}  // key → index in keys
-	var keys []string
-	type row struct {
-		z    *ZIPPlace
-		rank uint64 // state rank << 32 | key index, then key rank
-	}
-	rows := make([]row, 0, len(g.zips))
-	for i := range g.zips {
-		z := &g.zips[i]
-		if z.City == "" {
-			continue
-		}
-		k, ok := keyOfName[z.City]
+	// The tables have about 28,000 city names and 17,000 place names, most
+	// of them distinct.
+	names := len(g.zips)*5/6 + len(places)
+	keyOfName := make(map[string]int32, names) // city name → index in keys
+	keyIndex := make(map[string]int32, names)  // key → index in keys
+	keys := make([]string, 0, names)
+	keyOf := func(name string) int32 {
+		k, ok := keyOfName[name]
 		if !ok {
-			key := cityKey(z.City)
+			key := cityKey(name)
 			if k, ok = keyIndex[key]; !ok {
 				k = int32(len(keys))
 				keys = append(keys, key)
 				keyIndex[key] = k
 			}
-			keyOfName[z.City] = k
+			keyOfName[name] = k
 		}
-		rows = append(rows, row{z, uint64(k)})
+		return k
+	}
+	rows := make([]zipRow, 0, len(g.zips))
+	prevCity, prevKey := "", int32(0) // neighboring ZIPs often share a city
+	for i := range g.zips {
+		z := &g.zips[i]
+		if z.City == "" {
+			continue
+		}
+		if z.City != prevCity {
+			prevCity, prevKey = z.City, keyOf(z.City)
+		}
+		rows = append(rows, zipRow{z: z, rank: uint64(prevKey), key: prevKey})
+	}
+	type placeRank struct {
+		p    *placeRow
+		rank uint64
+		key  int32 // index in keys
+	}
+	ranked := make([]placeRank, len(places))
+	for i := range places {
+		k := keyOf(places[i].name)
+		ranked[i] = placeRank{&places[i], uint64(k), k}
 	}
 	keyRank := rankStrings(keys)
 	states := slices.Sorted(maps.Keys(stateNames))
-	for i := range rows {
-		st, _ := slices.BinarySearch(states, rows[i].z.State)
-		rows[i].rank = uint64(st)<<32 | uint64(keyRank[rows[i].rank])
+	rankOf := func(state string, k uint64) uint64 {
+		st, _ := slices.BinarySearch(states, state)
+		return uint64(st)<<32 | uint64(keyRank[k])
 	}
-	slices.SortFunc(rows, func(a, b row) int {
+	for i := range rows {
+		rows[i].rank = rankOf(rows[i].z.State, rows[i].rank)
+	}
+	for i := range ranked {
+		ranked[i].rank = rankOf(ranked[i].p.state, ranked[i].rank)
+	}
+	slices.SortFunc(rows, func(a, b zipRow) int {
 		if c := cmp.Compare(a.rank, b.rank); c != 0 {
 			return c
 		}
 		return strings.Compare(a.z.City, b.z.City)
 	})
-
-	nCities := 0
-	for i := range rows {
-		if i == 0 || rows[i].rank != rows[i-1].rank {
-			nCities++
+	// Places of the same state and key: the most populous first, then a
+	// fixed order, so that the choice does not depend on the table's order.
+	slices.SortFunc(ranked, func(a, b placeRank) int {
+		if a.rank != b.rank {
+			return cmp.Compare(a.rank, b.rank)
 		}
-	}
-	g.cities = make([]gazetteerCity, 0, nCities)
-	cityKeyRank := make([]int32, 0, nCities)
-	for start := 0; start < len(rows); {
-		end := start + 1
-		for end < len(rows) && rows[end].rank == rows[start].rank {
-			end++
-		}
-		group := rows[start:end]
-		c := gazetteerCity{state: group[0].z.State, key: keys[keyOfName[group[0].z.City]], zips: len(group)}
-		// Name the city by its most common spelling, and place it at the
-		// mean of its ZIPs, summing longitudes relative to the first the
-		// short way round, in case a city straddles the antimeridian.
-		lon0 := group[0].z.Point[0]
-		var sumLat, sumLon float64
-		bestCount := 0
-		for i := 0; i < len(group); {
-			j := i + 1
-			for j < len(group) && group[j].z.City == group[i].z.City {
-				j++
-			}
-			if j-i > bestCount {
-				c.name, bestCount = group[i].z.City, j-i
-			}
-			i = j
-		}
-		for _, r := range group {
-			sumLat += r.z.Point[1]
-			d := r.z.Point[0] - lon0
-			if d > 180 {
-				d -= 360
-			} else if d < -180 {
-				d += 360
-			}
-			sumLon += d
-		}
-		n := float64(len(group))
-		c.point = orb.Point{normalizeLon(lon0 + sumLon/n), sumLat / n}
-		g.cities = append(g.cities, c)
-		cityKeyRank = append(cityKeyRank, int32(group[0].rank))
-		start = end
-	}
-
-	g.byName = make([]int32, len(g.cities))
-	for i := range g.byName {
-		g.byName[i] = int32(i)
-	}
-	slices.SortFunc(g.byName, func(a, b int32) int {
-		if c := cmp.Compare(cityKeyRank[a], cityKeyRank[b]); c != 0 {
-			return c
-		}
-		return byZIPsThenLabel(&g.cities[a], &g.cities[b])
+		return cmp.Or(
+			cmp.Compare(b.p.population, a.p.population),
+			strings.Compare(a.p.name, b.p.name),
+			cmp.Compare(a.p.point[1], b.p.point[1]),
+			cmp.Compare(a.p.point[0], b.p.point[0]),
+		)
 	})
+
+	// sameTown tells whether a place is the town of the ZIP table's city
+	// whose ZIPs are own, comparing it with the other ZIPs of the state.
+	// Rows are sorted by state first, so a state's are together.
+	sameTown := func(p *placeRow, own []zipRow) bool {
+		if len(own) == 0 {
+			return true
+		}
+		ownKm := math.Inf(1)
+		for _, r := range own {
+			ownKm = min(ownKm, DistanceKm(p.point, r.z.Point))
+		}
+		if ownKm <= otherTownMinKm {
+			return true
+		}
+		radiusKm := ownKm / otherTownRatio
+		radiusDeg := radiusKm / EarthRadiusKm / degToRad
+		state := own[0].rank >> 32
+		lo, _ := slices.BinarySearchFunc(rows, state, func(r zipRow, st uint64) int { return cmp.Compare(r.rank>>32, st) })
+		for _, r := range rows[lo:] {
+			if r.rank>>32 != state {
+				break
+			}
+			if math.Abs(r.z.Point[1]-p.point[1]) <= radiusDeg && DistanceKm(p.point, r.z.Point) < radiusKm {
+				return false
+			}
+		}
+		return true
+	}
+
+	g.cities = make([]gazetteerCity, 0, len(rows)/2+len(ranked))
+	cityKeyRank := make([]int32, 0, cap(g.cities))
+	for start, pi := 0, 0; start < len(rows) || pi < len(ranked); {
+		var c gazetteerCity
+		var rank uint64
+		var own []zipRow // the city's ZIPs
+		if start < len(rows) && (pi == len(ranked) || rows[start].rank <= ranked[pi].rank) {
+			end := start + 1
+			for end < len(rows) && rows[end].rank == rows[start].rank {
+				end++
+			}
+			rank, own = rows[start].rank, rows[start:end]
+			c = zipCity(rows[start].z.State, keys[rows[start].key], own)
+			start = end
+		} else {
+			rank = ranked[pi].rank
+			c = gazetteerCity{state: ranked[pi].p.state, key: keys[ranked[pi].key]}
+		}
+		// The most populous place of the name that is the same town as
+		// the ZIP table's city, if any.
+		for ; pi < len(ranked) && ranked[pi].rank == rank; pi++ {
+			if p := ranked[pi].p; !c.placed && sameTown(p, own) {
+				c.name, c.point, c.population, c.placed = p.name, p.point, p.population, true
+			}
+		}
+		g.cities = append(g.cities, c)
+		cityKeyRank = append(cityKeyRank, int32(rank))
+	}
+
+	// Order the cities by key with a counting sort on the key ranks, then
+	// each run of one key, seldom more than a few, by importance.
+	start := make([]int32, len(keys)+1)
+	for _, k := range cityKeyRank {
+		start[k+1]++
+	}
+	for k := 1; k < len(start); k++ {
+		start[k] += start[k-1]
+	}
+	g.byName = make([]int32, len(g.cities))
+	next := slices.Clone(start[:len(keys)])
+	for i, k := range cityKeyRank {
+		g.byName[next[k]] = int32(i)
+		next[k]++
+	}
+	for k := range keys {
+		if run := g.byName[start[k]:start[k+1]]; len(run) > 1 {
+			slices.SortFunc(run, func(a, b int32) int { return byImportance(&g.cities[a], &g.cities[b]) })
+		}
+	}
+}
+
+// zipRow is a ZIP of the ZIP table with a city, as indexCities sorts them.
+type zipRow struct {
+	z    *ZIPPlace
+	rank uint64 // state rank << 32 | key index, then key rank
+	key  int32  // index in keys
+}
+
+// zipCity makes the city of a state and key from its ZIPs, given in order
+// of city name: it is named by its most common spelling, and placed at the
+// mean of its ZIPs, summing longitudes relative to the first the short way
+// round, in case a city straddles the antimeridian.
+func zipCity(state, key string, zips []zipRow) gazetteerCity {
+	c := gazetteerCity{state: state, key: key}
+	var lon0, sumLat, sumLon float64
+	run, bestRun := 0, 0
+	var prev string
+	for _, r := range zips {
+		z := r.z
+		if c.zips == 0 {
+			lon0 = z.Point[0]
+		}
+		if z.City != prev {
+			prev, run = z.City, 0
+		}
+		if run++; run > bestRun {
+			c.name, bestRun = z.City, run
+		}
+		sumLat += z.Point[1]
+		d := z.Point[0] - lon0
+		if d > 180 {
+			d -= 360
+		} else if d < -180 {
+			d += 360
+		}
+		sumLon += d
+		c.zips++
+	}
+	n := float64(c.zips)
+	c.point = orb.Point{normalizeLon(lon0 + sumLon/n), sumLat / n}
+	return c
 }
 
 // rankStrings returns the rank of each of ss in sorted order.
 func rankStrings(ss []string) []int32 {
-	order := make([]int32, len(ss))
-	for i := range order {
-		order[i] = int32(i)
+	type entry struct {
+		s string
+		i int32
 	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(ss[a], ss[b]) })
+	order := make([]entry, len(ss))
+	for i, s := range ss {
+		order[i] = entry{s, int32(i)}
+	}
+	slices.SortFunc(order, func(a, b entry) int { return strings.Compare(a.s, b.s) })
 	rank := make([]int32, len(ss))
-	for r, i := range order {
-		rank[i] = int32(r)
+	for r, e := range order {
+		rank[e.i] = int32(r)
 	}
 	return rank
 }
 
-func byZIPsThenLabel(a, b *gazetteerCity) int {
-	if c := cmp.Compare(b.zips, a.zips); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.state, b.state); c != 0 {
-		return c
-	}
-	return strings.Compare(a.name, b.name)
+// byImportance orders cities for suggestions: the most populous first, then
+// those with the most ZIPs (the places table lacks most small towns), then
+// by label.
+func byImportance(a, b *gazetteerCity) int {
+	return cmp.Or(
+		cmp.Compare(b.population, a.population),
+		cmp.Compare(b.zips, a.zips),
+		strings.Compare(a.state, b.state),
+		strings.Compare(a.name, b.name),
+	)
 }
 
 // stateCities returns the cities of state, sorted by key.
@@ -301,8 +505,8 @@ func (g *Gazetteer) city(state, name string) *gazetteerCity {
 	return nil
 }
 
-// citiesNamed returns the cities, in any state, whose key is key, those with
-// the most ZIPs first.
+// citiesNamed returns the cities, in any state, whose key is key, the most
+// important first.
 func (g *Gazetteer) citiesNamed(key string) []*gazetteerCity {
 	i, _ := slices.BinarySearchFunc(g.byName, key, func(c int32, k string) int { return strings.Compare(g.cities[c].key, k) })
 	var cs []*gazetteerCity
@@ -310,6 +514,38 @@ func (g *Gazetteer) citiesNamed(key string) []*gazetteerCity {
 		cs = append(cs, &g.cities[g.byName[i]])
 	}
 	return cs
+}
+
+// parsePlaceLine parses "name\tstate\tlat\tlon\tpopulation".
+func parsePlaceLine(line string) (placeRow, error) {
+	var f [5]string
+	rest := line
+	for i := range 4 {
+		var ok bool
+		if f[i], rest, ok = strings.Cut(rest, "\t"); !ok {
+			return placeRow{}, fmt.Errorf("%d fields, want 5", i+1)
+		}
+	}
+	f[4] = rest
+	if strings.Contains(rest, "\t") {
+		return placeRow{}, fmt.Errorf("more than 5 fields")
+	}
+	if f[0] == "" {
+		return placeRow{}, fmt.Errorf("no name")
+	}
+	if _, ok := stateNames[f[1]]; !ok {
+		return placeRow{}, fmt.Errorf("%s: unknown state %q", f[0], f[1])
+	}
+	lat, err1 := strconv.ParseFloat(f[2], 64)
+	lon, err2 := strconv.ParseFloat(f[3], 64)
+	if err1 != nil || err2 != nil || !validLatLon(lat, lon) || lon < -180 || lon > 180 {
+		return placeRow{}, fmt.Errorf("%s, %s: bad coordinates %q, %q", f[0], f[1], f[2], f[3])
+	}
+	pop, err := strconv.Atoi(f[4])
+	if err != nil || pop < 0 {
+		return placeRow{}, fmt.Errorf("%s, %s: bad population %q", f[0], f[1], f[4])
+	}
+	return placeRow{name: f[0], state: f[1], point: orb.Point{lon, lat}, population: pop}, nil
 }
 
 // parseZIPLine parses "zip\tlat\tlon\tcity\tstate".
@@ -354,321 +590,4 @@ func (g *Gazetteer) LookupZIP(zip string) (ZIPPlace, bool) {
 		return ZIPPlace{}, false
 	}
 	return g.zips[i], true
-}
-
-var (
-	zipPattern       = regexp.MustCompile(`^[0-9]{5}(-[0-9]{4})?$`)
-	numberPattern    = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
-	nonFinitePattern = regexp.MustCompile(`(?i)^[+-]?(nan|inf|infinity)$`)
-)
-
-// Geocode places q, which may be
-//
-//   - a latitude and longitude in decimal degrees: "36.16,-86.78",
-//     "36.16, -86.78" or "36.16 -86.78";
-//   - a ZIP code, "37203", or ZIP+4, "37203-1234", placed at the centroid of
-//     its ZIP Code Tabulation Area;
-//   - a city and state: "Nashville, TN", "nashville, tennessee",
-//     "Nashville TN", "St. Louis, MO", placed at the mean of the centroids of
-//     the city's ZIP codes. "City, ST 37203" is taken as the ZIP code.
-//
-// Any error is a *GeocodeError.
-func (g *Gazetteer) Geocode(q string) (Place, error) {
-	query := strings.TrimSpace(q)
-	switch {
-	case query == "":
-		return Place{}, &GeocodeError{Query: query, Reason: "enter a ZIP code, a city and state, or a latitude and longitude"}
-	case !utf8.ValidString(query):
-		return Place{}, &GeocodeError{Query: strings.ToValidUTF8(query, "\uFFFD"), Reason: "the location is not valid text"}
-	case utf8.RuneCountInString(query) > maxQueryLength:
-		return Place{}, &GeocodeError{Query: string([]rune(query)[:maxQueryLength]), Reason: fmt.Sprintf("the location is too long; use at most %d characters", maxQueryLength)}
-	}
-	if lat, lon, ok := splitLatLon(query); ok {
-		return geocodeLatLon(query, lat, lon)
-	}
-	if zip, ok := zipOf(query); ok {
-		return g.geocodeZIP(query, zip)
-	}
-	if strings.Trim(query, "0123456789- ") == "" && strings.ContainsAny(query, "0123456789") {
-		return Place{}, &GeocodeError{Query: query, Reason: fmt.Sprintf("%s is not a ZIP code; a ZIP code has 5 digits", query)}
-	}
-	return g.geocodeCity(query)
-}
-
-// splitLatLon splits s into two numbers, separated by a comma or by space.
-func splitLatLon(s string) (lat, lon string, ok bool) {
-	if a, b, found := strings.Cut(s, ","); found {
-		lat, lon = strings.TrimSpace(a), strings.TrimSpace(b)
-	} else if f := strings.Fields(s); len(f) == 2 {
-		lat, lon = f[0], f[1]
-	} else {
-		return "", "", false
-	}
-	number := func(s string) bool { return numberPattern.MatchString(s) || nonFinitePattern.MatchString(s) }
-	return lat, lon, number(lat) && number(lon)
-}
-
-func geocodeLatLon(query, latText, lonText string) (Place, error) {
-	lat, err1 := strconv.ParseFloat(latText, 64)
-	lon, err2 := strconv.ParseFloat(lonText, 64)
-	switch {
-	case err1 != nil && !isRangeError(err1), err2 != nil && !isRangeError(err2):
-		return Place{}, &GeocodeError{Query: query, Reason: "latitude and longitude must be numbers"}
-	case math.IsNaN(lat) || math.IsNaN(lon) || math.IsInf(lat, 0) || math.IsInf(lon, 0):
-		return Place{}, &GeocodeError{Query: query, Reason: "latitude and longitude must be finite numbers"}
-	case lat < -90 || lat > 90:
-		return Place{}, &GeocodeError{Query: query, Reason: fmt.Sprintf("latitude %s is out of range; it must be between -90 and 90", latText)}
-	case lon < -180 || lon > 180:
-		return Place{}, &GeocodeError{Query: query, Reason: fmt.Sprintf("longitude %s is out of range; it must be between -180 and 180", lonText)}
-	}
-	lat, lon = lat+0, lon+0 // no -0
-	return Place{
-		Query: query,
-		Kind:  KindLatLon,
-		Point: orb.Point{lon, lat},
-		Lat:   lat,
-		Lon:   lon,
-		Label: formatDegrees(lat) + "," + formatDegrees(lon),
-	}, nil
-}
-
-func isRangeError(err error) bool { return errors.Is(err, strconv.ErrRange) }
-
-// formatDegrees formats a coordinate to at most 6 decimals (about 0.1 m),
-// without trailing zeros.
-func formatDegrees(v float64) string {
-	return strconv.FormatFloat(math.Round(v*1e6)/1e6+0, 'f', -1, 64)
-}
-
-// zipOf returns the five-digit ZIP of a ZIP or ZIP+4 code.
-func zipOf(s string) (string, bool) {
-	if !zipPattern.MatchString(s) {
-		return "", false
-	}
-	return s[:5], true
-}
-
-func isZIP(s string) bool {
-	return len(s) == 5 && strings.Trim(s, "0123456789") == ""
-}
-
-func (g *Gazetteer) geocodeZIP(query, zip string) (Place, error) {
-	z, ok := g.LookupZIP(zip)
-	if !ok {
-		near := g.nearestZIPs(zip, maxZIPSuggestions)
-		e := &GeocodeError{Query: query, Reason: fmt.Sprintf("no ZIP code %s in the U.S. ZIP table", zip)}
-		if len(near) > 0 {
-			e.Reason += "; nearest: " + near[0].ZIP
-		}
-		for _, z := range near {
-			e.Suggestions = append(e.Suggestions, zipLabel(z))
-		}
-		return Place{}, e
-	}
-	return Place{
-		Query: query,
-		Kind:  KindZIP,
-		Point: z.Point,
-		Lat:   z.Point[1],
-		Lon:   z.Point[0],
-		Label: zipLabel(z),
-		ZIP:   z.ZIP,
-		City:  z.City,
-		State: z.State,
-	}, nil
-}
-
-// zipLabel is "Nashville, TN 37203", or just the ZIP if the table has no
-// city for it.
-func zipLabel(z ZIPPlace) string {
-	if z.City == "" {
-		return z.ZIP
-	}
-	return z.City + ", " + z.State + " " + z.ZIP
-}
-
-// nearestZIPs returns the n ZIPs of the table numerically nearest to zip,
-// nearest first (the lower one first on a tie).
-func (g *Gazetteer) nearestZIPs(zip string, n int) []ZIPPlace {
-	want, _ := strconv.Atoi(zip)
-	dist := func(z ZIPPlace) int {
-		v, _ := strconv.Atoi(z.ZIP)
-		return max(v-want, want-v)
-	}
-	hi, _ := slices.BinarySearchFunc(g.zips, zip, func(z ZIPPlace, zip string) int { return strings.Compare(z.ZIP, zip) })
-	lo := hi - 1
-	var near []ZIPPlace
-	for len(near) < n && (lo >= 0 || hi < len(g.zips)) {
-		if hi >= len(g.zips) || lo >= 0 && dist(g.zips[lo]) <= dist(g.zips[hi]) {
-			near = append(near, g.zips[lo])
-			lo--
-		} else {
-			near = append(near, g.zips[hi])
-			hi++
-		}
-	}
-	return near
-}
-
-// countryNames are trailing parts of a query that name the country.
-var countryNames = map[string]bool{"us": true, "usa": true, "united states": true, "united states of america": true}
-
-// geocodeCity places "City, State" or "City State", optionally followed by a
-// ZIP code (which wins) or the country.
-func (g *Gazetteer) geocodeCity(query string) (Place, error) {
-	parts := strings.Split(query, ",")
-	for i := range parts {
-		parts[i] = strings.Join(strings.Fields(parts[i]), " ")
-	}
-	for len(parts) > 1 && (parts[len(parts)-1] == "" || countryNames[stateKey(parts[len(parts)-1])]) {
-		parts = parts[:len(parts)-1]
-	}
-	// A trailing ZIP code, as in our own labels, "Nashville, TN 37203".
-	last := parts[len(parts)-1]
-	if i := strings.LastIndexByte(last, ' '); i >= 0 {
-		if zip, ok := zipOf(last[i+1:]); ok {
-			return g.geocodeZIP(query, zip)
-		}
-	}
-
-	if len(parts) > 1 {
-		cityText := strings.Join(parts[:len(parts)-1], ", ")
-		stateText := parts[len(parts)-1]
-		if cityText == "" {
-			return Place{}, &GeocodeError{Query: query, Reason: "enter a city before the state, such as \"Nashville, TN\""}
-		}
-		state, ok := g.states[stateKey(stateText)]
-		if !ok {
-			return Place{}, g.unknownStateError(query, cityText, stateText)
-		}
-		if c := g.city(state, cityText); c != nil {
-			return cityPlace(query, c), nil
-		}
-		return Place{}, g.unknownCityError(query, cityText, state)
-	}
-
-	// No comma: the state is the last one, two or three words, perhaps
-	// followed by the country.
-	words := strings.Fields(query)
-	for n := min(4, len(words)-1); n >= 1; n-- {
-		if countryNames[stateKey(strings.Join(words[len(words)-n:], " "))] {
-			words = words[:len(words)-n]
-			break
-		}
-	}
-	type split struct{ city, state string }
-	var splits []split
-	for n := min(3, len(words)-1); n >= 1; n-- {
-		if state, ok := g.states[stateKey(strings.Join(words[len(words)-n:], " "))]; ok {
-			splits = append(splits, split{strings.Join(words[:len(words)-n], " "), state})
-		}
-	}
-	for _, s := range splits {
-		if c := g.city(s.state, s.city); c != nil {
-			return cityPlace(query, c), nil
-		}
-	}
-	if len(splits) > 0 {
-		return Place{}, g.unknownCityError(query, splits[0].city, splits[0].state)
-	}
-	if state, ok := g.states[stateKey(strings.Join(words, " "))]; ok {
-		return Place{}, &GeocodeError{Query: query, Reason: fmt.Sprintf("%s is a whole state; enter a city and state or a ZIP code", stateNames[state])}
-	}
-	e := &GeocodeError{Query: query, Reason: "add the state, such as \"Nashville, TN\", or enter a ZIP code"}
-	for _, c := range g.citiesNamed(cityKey(strings.Join(words, " "))) {
-		if len(e.Suggestions) == maxCitySuggestions {
-			break
-		}
-		e.Suggestions = append(e.Suggestions, c.label())
-	}
-	return Place{}, e
-}
-
-func cityPlace(query string, c *gazetteerCity) Place {
-	return Place{
-		Query: query,
-		Kind:  KindCity,
-		Point: c.point,
-		Lat:   c.point[1],
-		Lon:   c.point[0],
-		Label: c.label(),
-		City:  c.name,
-		State: c.state,
-	}
-}
-
-// unknownCityError explains that state has no city named cityText. It
-// suggests, best first, likely misspellings in the state, the same name in
-// other states, less likely misspellings, and names one starts the other
-// with ("New York" for "New York City").
-func (g *Gazetteer) unknownCityError(query, cityText, state string) *GeocodeError {
-	type candidate struct {
-		c     *gazetteerCity
-		score int
-	}
-	var candidates []candidate
-	key := cityKey(cityText)
-	if key != "" {
-		limit := typoLimit(key)
-		cs := g.stateCities(state)
-		for i := range cs {
-			c := &cs[i]
-			if d := editDistance(key, c.key, limit); d <= limit {
-				candidates = append(candidates, candidate{c, 2 * d})
-			} else if len(key) >= 4 && len(c.key) >= 4 && (strings.HasPrefix(c.key, key) || strings.HasPrefix(key, c.key)) {
-				candidates = append(candidates, candidate{c, 2*limit + 1})
-			}
-		}
-		for _, c := range g.citiesNamed(key) {
-			if c.state != state {
-				candidates = append(candidates, candidate{c, 3})
-			}
-		}
-	}
-	slices.SortFunc(candidates, func(a, b candidate) int {
-		if c := cmp.Compare(a.score, b.score); c != 0 {
-			return c
-		}
-		return byZIPsThenLabel(a.c, b.c)
-	})
-	e := &GeocodeError{
-		Query:  query,
-		Reason: fmt.Sprintf("no city named %q in %s in the U.S. ZIP table", cityText, stateNames[state]),
-	}
-	for _, c := range candidates[:min(len(candidates), maxCitySuggestions)] {
-		e.Suggestions = append(e.Suggestions, c.c.label())
-	}
-	if len(e.Suggestions) > 0 {
-		e.Reason += "; did you mean " + e.Suggestions[0] + "?"
-	}
-	return e
-}
-
-// unknownStateError explains that stateText names no state, suggesting the
-// city in states whose names are spelled alike.
-func (g *Gazetteer) unknownStateError(query, cityText, stateText string) *GeocodeError {
-	e := &GeocodeError{
-		Query:  query,
-		Reason: fmt.Sprintf("%q is not a U.S. state; use a two-letter code such as TN or a name such as Tennessee", stateText),
-	}
-	key := stateKey(stateText)
-	if len(key) < 4 {
-		return e
-	}
-	var codes []string
-	for code, name := range stateNames {
-		if nk := stateKey(name); editDistance(key, nk, typoLimit(nk)) <= typoLimit(nk) {
-			codes = append(codes, code)
-		}
-	}
-	slices.Sort(codes)
-	for _, code := range codes {
-		if c := g.city(code, cityText); c != nil && len(e.Suggestions) < maxCitySuggestions {
-			e.Suggestions = append(e.Suggestions, c.label())
-		}
-	}
-	if len(e.Suggestions) > 0 {
-		e.Reason += "; did you mean " + e.Suggestions[0] + "?"
-	}
-	return e
 }

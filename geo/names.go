@@ -102,41 +102,43 @@ func cityKey(s string) string {
 	return string(key)
 }
 
-// foldName lower-cases s and strips the accents common in U.S. and Puerto
-// Rican place names, which the ZIP table spells without them.
+// foldName lower-cases s and strips the accents common in U.S., Puerto
+// Rican and Hawaiian place names, which the ZIP table spells without them
+// and the places table with them ("Mayagüez", "Kīhei").
 func foldName(s string) string {
 	return strings.Map(foldRune, s)
 }
 
-// foldRune is foldName for one rune; it returns -1 for an apostrophe, which
-// joins rather than separates ("O'Fallon" matches "Ofallon").
+// foldRune is foldName for one rune; it returns -1 for an apostrophe or a
+// Hawaiian ʻokina (written ʻ, ‘, ’ or `), which joins rather than separates
+// ("O'Fallon" matches "Ofallon", "Hale‘iwa" matches "Haleiwa").
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		switch {
 		case 'A' <= r && r <= 'Z':
 			return r + 'a' - 'A'
-		case r == '\'':
+		case r == '\'' || r == '`':
 			return -1
 		}
 		return r
 	}
 	r = unicode.ToLower(r)
 	switch r {
-	case 'á', 'à', 'â', 'ä', 'ã', 'å':
+	case 'á', 'à', 'â', 'ä', 'ã', 'å', 'ā':
 		return 'a'
-	case 'é', 'è', 'ê', 'ë':
+	case 'é', 'è', 'ê', 'ë', 'ē':
 		return 'e'
-	case 'í', 'ì', 'î', 'ï':
+	case 'í', 'ì', 'î', 'ï', 'ī':
 		return 'i'
-	case 'ó', 'ò', 'ô', 'ö', 'õ':
+	case 'ó', 'ò', 'ô', 'ö', 'õ', 'ō':
 		return 'o'
-	case 'ú', 'ù', 'û', 'ü':
+	case 'ú', 'ù', 'û', 'ü', 'ū':
 		return 'u'
 	case 'ñ':
 		return 'n'
 	case 'ç':
 		return 'c'
-	case '’', 'ʻ':
+	case '’', '‘', 'ʻ':
 		return -1
 	}
 	return r

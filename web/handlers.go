@@ -125,14 +125,16 @@ func (s *Server) serveTaxonomy(w http.ResponseWriter, r *http.Request) error {
 
 // placeJSON is a geocoded place.
 type placeJSON struct {
-	Query string  `json:"query"`
-	Kind  string  `json:"kind"`
-	Lat   float64 `json:"lat"`
-	Lon   float64 `json:"lon"`
-	Label string  `json:"label"`
-	ZIP   string  `json:"zip,omitempty"`
-	City  string  `json:"city,omitempty"`
-	State string  `json:"state,omitempty"`
+	Query     string  `json:"query"`
+	Kind      string  `json:"kind"`
+	Lat       float64 `json:"lat"`
+	Lon       float64 `json:"lon"`
+	Precision string  `json:"precision"` // "point", "zip" or "city"
+	Label     string  `json:"label"`
+	Note      string  `json:"note,omitempty"`
+	ZIP       string  `json:"zip,omitempty"`
+	City      string  `json:"city,omitempty"`
+	State     string  `json:"state,omitempty"`
 }
 
 // serveGeocode answers GET /api/v1/geocode?q=, so that a page can show
@@ -158,7 +160,7 @@ func (s *Server) serveGeocode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func newPlace(p geo.Place) placeJSON {
-	return placeJSON{Query: p.Query, Kind: p.Kind, Lat: p.Lat, Lon: p.Lon, Label: p.Label, ZIP: p.ZIP, City: p.City, State: p.State}
+	return placeJSON{Query: p.Query, Kind: p.Kind, Lat: p.Lat, Lon: p.Lon, Precision: p.Precision, Label: p.Label, Note: p.Note, ZIP: p.ZIP, City: p.City, State: p.State}
 }
 
 // statusJSON is the answer of /healthz and /readyz.

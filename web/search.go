@@ -62,6 +62,13 @@ type queryEcho struct {
 	Label *string  `json:"label"`
 	Lat   *float64 `json:"lat"`
 	Lon   *float64 `json:"lon"`
+	// Precision says what the point is: "point" (lat and lon, or near
+	// "lat,lon"), "zip" (a ZIP code's centroid) or "city"; null without a
+	// location.
+	Precision *string `json:"precision"`
+	// Note says how near was read when the label does not: a ZIP code
+	// repaired, a street left out.
+	Note string `json:"note,omitempty"`
 	// Radius is "25mi", "40km" or "any"; null without a location.
 	Radius   *string                      `json:"radius"`
 	RadiusKm *float64                     `json:"radius_km"`
@@ -244,7 +251,7 @@ func (s *Server) parseLocation(p params, q *search.Query, echo *queryEcho) error
 			return err
 		}
 		q.HasLocation, q.Center = true, orb.Point{place.Lon, place.Lat}
-		echo.Near, echo.Label = &near, &place.Label
+		echo.Near, echo.Label, echo.Precision, echo.Note = &near, &place.Label, &place.Precision, place.Note
 	case latS != "" || lonS != "":
 		if latS == "" {
 			return paramError("lat", "is required with lon")
@@ -252,17 +259,29 @@ func (s *Server) parseLocation(p params, q *search.Query, echo *queryEcho) error
 		if lonS == "" {
 			return paramError("lon", "is required with lat")
 		}
-		lat, err := parseCoordinate("lat", latS, 90)
+		lat, err := parseDegrees("lat", latS)
 		if err != nil {
 			return err
 		}
-		lon, err := parseCoordinate("lon", lonS, 180)
+		lon, err := parseDegrees("lon", lonS)
 		if err != nil {
+			return err
+		}
+		// Before the ranges: lat=-120.5&lon=45 is out of range only
+		// because it is swapped.
+		if geo.LooksSwapped(lat, lon) {
+			return paramError("lat", fmt.Sprintf("lat and lon look swapped: lat=%s&lon=%s is outside the U.S., but lat=%s&lon=%s is inside it",
+				latS, lonS, lonS, latS))
+		}
+		if err := checkDegrees("lat", lat, 90); err != nil {
+			return err
+		}
+		if err := checkDegrees("lon", lon, 180); err != nil {
 			return err
 		}
 		q.HasLocation, q.Center = true, orb.Point{lon, lat}
-		label := formatDegrees(lat) + "," + formatDegrees(lon)
-		echo.Label = &label
+		label, precision := formatDegrees(lat)+","+formatDegrees(lon), geo.PrecisionPoint
+		echo.Label, echo.Precision = &label, &precision
 	default:
 		return nil
 	}
@@ -271,17 +290,21 @@ func (s *Server) parseLocation(p params, q *search.Query, echo *queryEcho) error
 	return nil
 }
 
-// parseCoordinate parses a latitude (limit 90) or longitude (limit 180) in
-// decimal degrees.
-func parseCoordinate(param, s string, limit float64) (float64, error) {
+// parseDegrees parses a latitude or longitude in decimal degrees.
+func parseDegrees(param, s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, paramError(param, fmt.Sprintf("%q is not a number of degrees like 36.16", s))
 	}
-	if v < -limit || v > limit {
-		return 0, paramError(param, fmt.Sprintf("must be between -%v and %v degrees", limit, limit))
-	}
 	return v, nil
+}
+
+// checkDegrees checks a latitude (limit 90) or longitude (limit 180).
+func checkDegrees(param string, v, limit float64) error {
+	if v < -limit || v > limit {
+		return paramError(param, fmt.Sprintf("must be between -%v and %v degrees", limit, limit))
+	}
+	return nil
 }
 
 // geocode places a user's location, turning the gazetteer's refusal into

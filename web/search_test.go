@@ -26,18 +26,20 @@ type searchJSON struct {
 }
 
 type queryJSON struct {
-	Near     *string             `json:"near"`
-	Label    *string             `json:"label"`
-	Lat      *float64            `json:"lat"`
-	Lon      *float64            `json:"lon"`
-	Radius   *string             `json:"radius"`
-	RadiusKm *float64            `json:"radius_km"`
-	RadiusMi *float64            `json:"radius_mi"`
-	Filters  map[string][]string `json:"filters"`
-	Q        string              `json:"q"`
-	Sort     string              `json:"sort"`
-	Limit    int                 `json:"limit"`
-	Cursor   string              `json:"cursor"`
+	Near      *string             `json:"near"`
+	Label     *string             `json:"label"`
+	Lat       *float64            `json:"lat"`
+	Lon       *float64            `json:"lon"`
+	Precision *string             `json:"precision"`
+	Note      string              `json:"note"`
+	Radius    *string             `json:"radius"`
+	RadiusKm  *float64            `json:"radius_km"`
+	RadiusMi  *float64            `json:"radius_mi"`
+	Filters   map[string][]string `json:"filters"`
+	Q         string              `json:"q"`
+	Sort      string              `json:"sort"`
+	Limit     int                 `json:"limit"`
+	Cursor    string              `json:"cursor"`
 }
 
 type resultJSON struct {
@@ -115,16 +117,17 @@ func TestSearchNearZIP(t *testing.T) {
 	}
 
 	wantQuery := queryJSON{
-		Near:     ptr("37203"),
-		Label:    ptr(p.Label),
-		Lat:      ptr(p.Lat),
-		Lon:      ptr(p.Lon),
-		Radius:   ptr("25mi"),
-		RadiusKm: ptr(40.234),
-		RadiusMi: ptr(25.0),
-		Filters:  map[string][]string{"care": {"detox"}, "therapy": {}, "medication": {}, "payment": {}, "population": {}, "gender": {}, "language": {}},
-		Sort:     "distance",
-		Limit:    20,
+		Near:      ptr("37203"),
+		Label:     ptr(p.Label),
+		Lat:       ptr(p.Lat),
+		Lon:       ptr(p.Lon),
+		Precision: ptr("zip"),
+		Radius:    ptr("25mi"),
+		RadiusKm:  ptr(40.234),
+		RadiusMi:  ptr(25.0),
+		Filters:   map[string][]string{"care": {"detox"}, "therapy": {}, "medication": {}, "payment": {}, "population": {}, "gender": {}, "language": {}},
+		Sort:      "distance",
+		Limit:     20,
 	}
 	if diff := cmp.Diff(wantQuery, got.Query); diff != "" {
 		t.Errorf("query (-want +got):\n%s", diff)
@@ -142,6 +145,60 @@ func TestSearchNearZIP(t *testing.T) {
 			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
+}
+
+// Each answer says how precise its center is, and how near was read.
+func TestSearchLocationPrecision(t *testing.T) {
+	e := mustServer(t)
+	tests := []struct {
+		query     string
+		label     string
+		precision string
+		note      string
+	}{
+		{"near=37203", "Nashville, TN 37203", "zip", ""},
+		{"near=Nashville,+TN", "Nashville, TN", "city", ""},
+		{"near=Anchorage,+AK", "Anchorage, AK", "city", ""},
+		{"near=36.16,-86.78", "36.16,-86.78", "point", ""},
+		{"lat=36.16&lon=-86.78", "36.16,-86.78", "point", ""},
+		{"near=123+Main+St,+Nashville,+TN+37203", "Nashville, TN 37203", "zip", "the street address is not used"},
+		{"near=123+Main+St,+Nashville,+TN", "Nashville, TN", "city", "the street address is not used"},
+		{"near=6040", "Manchester, CT 06040", "zip", "read 6040 as ZIP code 06040, with the leading zero it had lost"},
+		{"near=372031234", "Nashville, TN 37203", "zip", "read 372031234 as the ZIP+4 code 37203-1234"},
+		// Outside the U.S., not swapped: a valid point with nothing near.
+		{"near=48.8566,2.3522", "48.8566,2.3522", "point", ""},
+		{"lat=48.8566&lon=2.3522", "48.8566,2.3522", "point", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			var got searchJSON
+			e.getJSON(t, "/api/v1/search?"+tt.query, http.StatusOK, &got)
+			q := got.Query
+			if q.Label == nil || *q.Label != tt.label || q.Precision == nil || *q.Precision != tt.precision || q.Note != tt.note {
+				t.Errorf("label %v, precision %v, note %q; want %q, %q, %q", deref(q.Label), deref(q.Precision), q.Note, tt.label, tt.precision, tt.note)
+			}
+			if q.Lat == nil || q.Lon == nil {
+				t.Errorf("lat %v, lon %v; want the center", q.Lat, q.Lon)
+			}
+		})
+	}
+	var none searchJSON
+	e.getJSON(t, "/api/v1/search?q=detox", http.StatusOK, &none)
+	if none.Query.Precision != nil || none.Query.Note != "" {
+		t.Errorf("without a location: precision %v, note %q; want null and none", deref(none.Query.Precision), none.Query.Note)
+	}
+	var far searchJSON
+	e.getJSON(t, "/api/v1/search?near=48.8566,2.3522", http.StatusOK, &far)
+	if far.Total != 0 {
+		t.Errorf("near Paris, France: total %d, want 0", far.Total)
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // Searches compared with the brute-force oracle.

@@ -110,19 +110,21 @@ func TestTaxonomy(t *testing.T) {
 func TestGeocode(t *testing.T) {
 	e := mustServer(t)
 	type place struct {
-		Query string  `json:"query"`
-		Kind  string  `json:"kind"`
-		Lat   float64 `json:"lat"`
-		Lon   float64 `json:"lon"`
-		Label string  `json:"label"`
-		ZIP   string  `json:"zip"`
-		City  string  `json:"city"`
-		State string  `json:"state"`
+		Query     string  `json:"query"`
+		Kind      string  `json:"kind"`
+		Lat       float64 `json:"lat"`
+		Lon       float64 `json:"lon"`
+		Precision string  `json:"precision"`
+		Label     string  `json:"label"`
+		Note      string  `json:"note"`
+		ZIP       string  `json:"zip"`
+		City      string  `json:"city"`
+		State     string  `json:"state"`
 	}
-	for _, q := range []string{"37203", "Nashville, TN", "36.16,-86.78"} {
+	for _, q := range []string{"37203", "Nashville, TN", "36.16,-86.78", "Anchorage, AK", "6040", "123 Main St, Nashville, TN"} {
 		t.Run(q, func(t *testing.T) {
 			p := e.place(t, q)
-			want := place{p.Query, p.Kind, p.Lat, p.Lon, p.Label, p.ZIP, p.City, p.State}
+			want := place{p.Query, p.Kind, p.Lat, p.Lon, p.Precision, p.Label, p.Note, p.ZIP, p.City, p.State}
 			var got place
 			r := e.getJSON(t, "/api/v1/geocode?q="+strings.ReplaceAll(q, " ", "+"), http.StatusOK, &got)
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -135,7 +137,7 @@ func TestGeocode(t *testing.T) {
 	}
 	var zip place
 	e.getJSON(t, "/api/v1/geocode?q=37203", http.StatusOK, &zip)
-	if zip.Kind != "zip" || zip.ZIP != "37203" || zip.State != "TN" || zip.Label == "" {
+	if zip.Kind != "zip" || zip.Precision != "zip" || zip.ZIP != "37203" || zip.State != "TN" || zip.Label == "" {
 		t.Errorf("37203: %+v", zip)
 	}
 }

@@ -570,6 +570,10 @@ func (r *samhsaRow) checkMatchScore(s string) {
 // quoted fields included) and repairs its encoding, warning about repairs.
 func (r *samhsaRow) cleanText(col, s string) string {
 	s = collapseSpace(s)
+	if cleaned, changed := directory.CleanText(s); changed {
+		s = collapseSpace(cleaned)
+		r.warn(WarnRepaired, "%s had control characters (such as NUL bytes); removed them", col)
+	}
 	if isASCII(s) {
 		return s
 	}

@@ -662,3 +662,31 @@ func kindInfo(k WarningKind) WarningKindInfo {
 	}
 	panic("no warning kind " + k)
 }
+
+// TestParseSAMHSA2015ControlCharacters: NUL bytes and other control
+// characters, which PostgreSQL refuses, are removed at the edge with a
+// warning; the row is kept.
+func TestParseSAMHSA2015ControlCharacters(t *testing.T) {
+	csv := samhsaHeader +
+		"Nul\x00 Clinic,,,1 Main\x00 Street,,,Dover,DE,19901,(302)555-0102\x07,,SAF/SA/OP/,0002DE19901,-75.52,39.15,100.0\n"
+	rep := mustParse(t, csv, ParseOptions{})
+	if len(rep.Records) != 1 {
+		t.Fatalf("records %d, rejected %v", len(rep.Records), rep.Rejected)
+	}
+	f := rep.Records[0].Facility
+	if f.Name != "Nul Clinic" || f.Address.Lines[0] != "1 Main Street" || f.Phones.Main != "(302) 555-0102" {
+		t.Errorf("cleaned record: %q %q %q", f.Name, f.Address.Lines, f.Phones.Main)
+	}
+	if err := f.Validate(directory.DefaultTaxonomy()); err != nil {
+		t.Errorf("cleaned record is invalid: %v", err)
+	}
+	n := 0
+	for _, w := range rep.Warnings {
+		if strings.Contains(w.Reason, "control characters") {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d control-character warnings, want 3 (Name1, Address1, Contact): %v", n, rep.Warnings)
+	}
+}

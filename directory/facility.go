@@ -209,6 +209,9 @@ func (f *Facility) Validate(tax *Taxonomy) error {
 	case f.LastVerified != "" && !validDate(f.LastVerified):
 		return ParamErrorf("last_verified", "%q is not a date like 2015-06-30", f.LastVerified)
 	}
+	if field, ok := f.controlCharacter(); ok {
+		return ParamErrorf(field, "contains a control character (such as a NUL byte); clean the text first")
+	}
 	for i, h := range f.Hours {
 		if h.Day < time.Sunday || h.Day > time.Saturday || !clockRE.MatchString(h.Opens) || !clockRE.MatchString(h.Closes) {
 			return ParamErrorf(fmt.Sprintf("hours[%d]", i), "needs a day 0-6 and times like 08:00")
@@ -230,4 +233,54 @@ func validDate(s string) bool {
 	}
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil
+}
+
+// controlCharacter reports the first text field of f holding a control
+// character: text that no page can show and PostgreSQL refuses (NUL).
+func (f *Facility) controlCharacter() (string, bool) {
+	fields := []struct {
+		name string
+		vals []string
+	}{
+		{"id", []string{f.ID}}, {"name", []string{f.Name}}, {"alternate_names", f.AlternateNames},
+		{"description", []string{f.Description}}, {"address.lines", f.Address.Lines},
+		{"address", []string{f.Address.City, f.Address.State, f.Address.ZIP}},
+		{"phones", []string{f.Phones.Main, f.Phones.Intake, f.Phones.Hotline}}, {"website", []string{f.Website}},
+		{"hours_note", []string{f.HoursNote}}, {"accreditations", f.Accreditations}, {"licenses", f.Licenses},
+		{"facility_type", []string{f.FacilityType, f.OperatorType}}, {"raw_codes", f.RawCodes}, {"note", []string{f.Note}},
+		{"source", []string{f.Source, f.SourceID, f.LastVerified}},
+	}
+	for _, fl := range fields {
+		for _, v := range fl.vals {
+			if HasControl(v) {
+				return fl.name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// HasControl reports whether s holds a control character: C0 (NUL to
+// U+001F), DEL or C1. Importers remove them at the edge (see CleanText).
+func HasControl(s string) bool {
+	return strings.ContainsFunc(s, isControl)
+}
+
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }
+
+// CleanText removes control characters from text read from a source, turning
+// tabs and line breaks into spaces, and reports whether it changed anything.
+func CleanText(s string) (string, bool) {
+	if !HasControl(s) {
+		return s, false
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f':
+			return ' '
+		case isControl(r):
+			return -1
+		}
+		return r
+	}, s), true
 }

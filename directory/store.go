@@ -53,7 +53,7 @@ func IsPostgresDSN(dsn string) bool {
 // a busy timeout so that an import can run beside the server.
 func SQLiteDSN(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" +
-		strconv.Itoa(sqliteBusyTimeoutMs) + ")&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		strconv.Itoa(sqliteBusyTimeoutMs) + ")&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
 }
 
 // Open opens (creating it if needed) the store at dsn: a postgres:// URL, or
@@ -375,6 +375,17 @@ type ImportResult struct {
 	// Retired counts the facilities of ImportOptions.Retire sources made
 	// inactive.
 	Retired int `json:"retired"`
+	// Rejected lists the records that were not valid facilities, which
+	// the import skipped.
+	Rejected []RejectedRecord `json:"rejected,omitempty"`
+}
+
+// RejectedRecord is a record Import skipped: Index is its position in the
+// facilities passed, Err says why.
+type RejectedRecord struct {
+	Index int    `json:"index"`
+	ID    string `json:"id"`
+	Err   error  `json:"-"`
 }
 
 // ImportOptions tunes Import.
@@ -406,8 +417,9 @@ type ImportOptions struct {
 // the database fails, nothing is written. A facility that equals the stored
 // one (apart from timestamps) is left alone and keeps its sequence number,
 // so importing the same file twice changes nothing. A facility that was
-// removed and comes back is active again. Records must already be valid:
-// Import validates each and fails on the first invalid one. See
+// removed and comes back is active again. A record that is not a valid
+// facility is skipped and reported in ImportResult.Rejected; the rest are
+// imported. See
 // ImportOptions for matching a new edition of a source to the stored one:
 // a record recognised as a stored facility takes its ID in facilities.
 func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOptions) (ImportResult, error) {
@@ -415,14 +427,34 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 	if opts.Complete && opts.Source == "" {
 		return res, Errorf(EINVALID, "import: a complete edition needs its source")
 	}
+	valid := make([]Facility, 0, len(facilities))
 	for i := range facilities {
 		facilities[i].Active = true
 		if opts.Source != "" && facilities[i].Source != opts.Source {
 			return res, ParamErrorf("source", "facility %s comes from %q, not %q", facilities[i].ID, facilities[i].Source, opts.Source)
 		}
 		if err := s.prepare(&facilities[i]); err != nil {
-			return res, fmt.Errorf("facility %s: %w", facilities[i].ID, err)
+			res.Rejected = append(res.Rejected, RejectedRecord{Index: i, ID: facilities[i].ID, Err: err})
+			continue
 		}
+		valid = append(valid, facilities[i])
+	}
+	rejected := res.Rejected
+	if len(rejected) > 0 {
+		// Import the valid ones, and give the caller's records the ids
+		// they were matched to, as for a file with no bad row.
+		orig := facilities
+		defer func() {
+			k := 0
+			for i := range orig {
+				if k < len(rejected) && rejected[k].Index == i {
+					k++
+					continue
+				}
+				orig[i] = valid[i-k]
+			}
+		}()
+		facilities = valid
 	}
 	errDryRun := errors.New("dry run")
 	err := s.transact(ctx, func(tx *sqlx.Tx) error {
@@ -530,6 +562,7 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import: %w", err)
 	}
+	res.Rejected = rejected
 	return res, nil
 }
 

@@ -356,3 +356,50 @@ func TestStoreReopenKeepsDataAndMeta(t *testing.T) {
 		t.Errorf("missing meta = %q", v)
 	}
 }
+
+// TestStoreRejectsControlCharacters: text with a NUL byte, which PostgreSQL
+// refuses for the whole transaction, is one bad record: the others import.
+func TestStoreRejectsControlCharacters(t *testing.T) {
+	for name, open := range storeKinds(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t)
+			good, bad, good2 := sampleFacility("g1"), sampleFacility("b1"), sampleFacility("g2")
+			bad.Address.Lines = []string{"1 Main\x00 St"}
+			res, err := s.Import(ctx, []directory.Facility{good, bad, good2}, directory.ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Inserted != 2 || len(res.Rejected) != 1 || res.Rejected[0].Index != 1 || directory.ErrorCode(res.Rejected[0].Err) != directory.EINVALID {
+				t.Fatalf("import %+v", res)
+			}
+			if n, _ := s.Count(ctx); n != 2 {
+				t.Errorf("%d facilities stored, want 2", n)
+			}
+			bad.ID = "b2"
+			var de *directory.Error
+			if err := s.Create(ctx, &bad); !asError(err, &de) || de.Param != "address.lines" {
+				t.Errorf("Create with a NUL byte: %v", err)
+			}
+		})
+	}
+}
+
+// BenchmarkStoreUpdate measures one acknowledged write: with SQLite's
+// synchronous=FULL each commit waits for the disk.
+func BenchmarkStoreUpdate(b *testing.B) {
+	ctx := context.Background()
+	s := mustOpenSQLite(b)
+	f := sampleFacility("bench")
+	if err := s.Create(ctx, &f); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		f.Phones.Main = fmt.Sprintf("(615) 555-%04d", i%10000)
+		if err := s.Update(ctx, &f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

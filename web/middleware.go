@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/carefinder/carefinder/directory"
@@ -116,11 +117,19 @@ func (rec *responseRecorder) statusOr(def int) int {
 // query string: searches say where a person in crisis is and what they
 // need, which has no place in logs. Nor does it log any header.
 func (s *Server) accessLog(next http.Handler) http.Handler {
+	policy := s.accessLogPolicy
+	if policy.Off {
+		return next
+	}
+	var n atomic.Uint64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &responseRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		status := rec.statusOr(http.StatusOK)
+		if status < 400 && (policy.ErrorsOnly || (policy.SampleEvery > 1 && n.Add(1)%uint64(policy.SampleEvery) != 0)) {
+			return
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelWarn
@@ -134,6 +143,36 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			slog.String("request_id", requestIDFrom(r.Context())),
 		)
 	})
+}
+
+// AccessLogPolicy says which requests the access log records. Requests
+// answered with an error (4xx, 5xx) are always logged unless the log is off.
+type AccessLogPolicy struct {
+	// Off turns the access log off.
+	Off bool
+	// ErrorsOnly logs only requests answered with an error.
+	ErrorsOnly bool
+	// SampleEvery, above 1, logs one in that many successful requests.
+	SampleEvery int
+}
+
+// ParseAccessLogPolicy reads "all", "errors", "off" or "1/N" (one in N
+// successful requests).
+func ParseAccessLogPolicy(s string) (AccessLogPolicy, error) {
+	switch s {
+	case "", "all":
+		return AccessLogPolicy{}, nil
+	case "errors":
+		return AccessLogPolicy{ErrorsOnly: true}, nil
+	case "off":
+		return AccessLogPolicy{Off: true}, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "1/"); ok {
+		if n, err := strconv.Atoi(rest); err == nil && n >= 1 {
+			return AccessLogPolicy{SampleEvery: n}, nil
+		}
+	}
+	return AccessLogPolicy{}, fmt.Errorf("access log %q: use all, errors, off or 1/N (one in N successful requests)", s)
 }
 
 // recoverPanics turns a panic in a handler into a logged 500 with a JSON

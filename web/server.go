@@ -57,6 +57,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is the build's version, shown by /healthz and /metrics.
 	Version string
+	// AccessLog says which requests the access log records; the zero
+	// value records all.
+	AccessLog AccessLogPolicy
 	// Ready reports whether the server can serve searches (the index is
 	// open and has caught up with the store). Nil means always ready.
 	Ready func() bool
@@ -72,7 +75,8 @@ type Server struct {
 	version string
 	ready   func() bool
 
-	router  *mux.Router
+	accessLogPolicy AccessLogPolicy
+	router          *mux.Router
 	metrics *metrics
 }
 
@@ -90,6 +94,8 @@ func NewServer(cfg Config) *Server {
 		logger:  cfg.Logger,
 		version: cfg.Version,
 		ready:   cfg.Ready,
+
+		accessLogPolicy: cfg.AccessLog,
 		metrics: newMetrics(),
 	}
 	if s.tax == nil {

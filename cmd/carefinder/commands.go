@@ -98,6 +98,8 @@ type ServeConfig struct {
 	Addr         string
 	DemoSize     int
 	SyncInterval time.Duration
+	// AccessLog is "all", "errors", "off" or "1/N".
+	AccessLog string
 	// Listening, if set, is told the bound address once the server
 	// accepts connections (tests listen on :0).
 	Listening func(addr string)
@@ -109,6 +111,7 @@ func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	fs.StringVar(&cfg.Addr, "addr", ":8080", "address to listen on, HOST:PORT")
 	fs.IntVar(&cfg.DemoSize, "demo-size", defaultDemoSize, "facilities in the demo directory loaded into an empty store; 0 loads none")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", time.Second, "how often to pick up changes other processes wrote to the store")
+	fs.StringVar(&cfg.AccessLog, "access-log", "all", "which requests to log: all, errors, off, or 1/N (one in N successful requests; errors always)")
 	return func(ctx context.Context, args []string, e env) error {
 		if len(args) > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
@@ -121,6 +124,10 @@ func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 // Serve runs the search service until ctx ends.
 func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	start := time.Now()
+	accessLog, err := web.ParseAccessLogPolicy(cfg.AccessLog)
+	if err != nil {
+		return usageError{err.Error()}
+	}
 	store, err := cfg.openStore(ctx)
 	if err != nil {
 		return err
@@ -148,6 +155,7 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 		Taxonomy:  store.Taxonomy(),
 		Logger:    logger,
 		Version:   buildVersion(),
+		AccessLog: accessLog,
 	})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -388,6 +396,10 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 	res, err := store.Import(ctx, facilities, opts)
 	if err != nil {
 		return fmt.Errorf("%s: nothing was written: %w", name, err)
+	}
+	for _, r := range res.Rejected {
+		fmt.Fprintf(e.stderr, "%s:%d: rejected: is not a valid facility: %v\n", name, rep.Records[r.Index].Line, r.Err)
+		rep.Rejected = append(rep.Rejected, data.Rejection{Line: rep.Records[r.Index].Line, Reason: r.Err.Error()})
 	}
 	printImportSummary(e.stdout, name, rep, res, f.dryRun, parsed, time.Since(start))
 	switch {

@@ -77,7 +77,7 @@ type Server struct {
 
 	accessLogPolicy AccessLogPolicy
 	router          *mux.Router
-	metrics *metrics
+	metrics         *metrics
 }
 
 // NewServer returns a server for cfg. It panics if a required dependency
@@ -96,7 +96,7 @@ func NewServer(cfg Config) *Server {
 		ready:   cfg.Ready,
 
 		accessLogPolicy: cfg.AccessLog,
-		metrics: newMetrics(),
+		metrics:         newMetrics(),
 	}
 	if s.tax == nil {
 		s.tax = directory.DefaultTaxonomy()

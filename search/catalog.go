@@ -3,6 +3,9 @@ package search
 import (
 	"math/bits"
 	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/search/searcher"
 
 	"github.com/paulmach/orb"
 
@@ -355,4 +358,85 @@ func (fc facetCounts) add(s termSet) {
 			word &= word - 1
 		}
 	}
+}
+
+// textFallback matches q's text against the catalog's own words, for a
+// generation whose Bleve index may not be read: every word of the text must
+// be, after the same English analysis and within Bleve's automatic
+// fuzziness, a word of the facility's name, alternate names or city, or
+// name a service it offers. Words in the name score more. It applies q's
+// filters and radius like candidates, and returns the scores of the
+// matches.
+func (c *catalog) textFallback(q *Query, lm *labelMatcher) map[string]float64 {
+	type queryWord struct {
+		toks  []string
+		terms termSet
+	}
+	var words []queryWord
+	for _, w := range strings.Fields(q.Text) {
+		toks := lm.analyze(w)
+		if len(toks) == 0 {
+			continue // a stop word
+		}
+		qw := queryWord{toks: toks}
+		for _, ref := range lm.match(w) {
+			qw.terms.add(c.bits.bit[ref])
+		}
+		words = append(words, qw)
+	}
+	scores := map[string]float64{}
+	if len(words) == 0 {
+		return scores
+	}
+	masks := c.bits.filterMasks(q)
+	near := func(a []string, q string) bool {
+		fuzz := searcher.GetAutoFuzziness(q)
+		for _, t := range a {
+			if t == q || (abs(len(t)-len(q)) <= fuzz && directory.EditDistance(t, q) <= fuzz) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range c.entries {
+		e := &c.entries[i]
+		if !e.passes(masks) {
+			continue
+		}
+		if q.HasLocation && q.RadiusKm > 0 && geo.DistanceKm(q.Center, e.pt) > q.RadiusKm {
+			continue
+		}
+		name := lm.analyze(e.sum.name)
+		other := lm.analyze(strings.Join(append(slices.Clone(e.sum.alternates), e.sum.address.City), " "))
+		score := 0.0
+		for _, w := range words {
+			matched := true
+			inName := true
+			for _, t := range w.toks {
+				if !near(name, t) {
+					inName = false
+					if !near(other, t) {
+						matched = false
+					}
+				}
+			}
+			switch {
+			case matched && inName:
+				score += 3
+			case matched:
+				score++
+			case e.terms.intersects(w.terms):
+				score++
+			default:
+				score = -1
+			}
+			if score < 0 {
+				break
+			}
+		}
+		if score > 0 {
+			scores[e.id] = score
+		}
+	}
+	return scores
 }

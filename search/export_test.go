@@ -5,9 +5,8 @@ package search
 func SetBatchFault(ix *Index, f func() error) {
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
-	if f == nil {
-		ix.hooks = nil
-		return
+	if ix.hooks == nil {
+		ix.hooks = &testHooks{}
 	}
-	ix.hooks = &testHooks{batch: f}
+	ix.hooks.batch = f
 }

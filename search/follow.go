@@ -66,7 +66,19 @@ func (ix *Index) Follow(ctx context.Context, m Meta, opts FollowOptions) {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 5 * time.Minute
 	}
+	var lastErr string
 	report := func(ev FollowEvent) {
+		if ev.Kind == "error" {
+			// The same trouble every tick (a full disk, a store that is
+			// down) is told once, until something else happens.
+			if msg := ev.Err.Error(); msg == lastErr {
+				return
+			} else {
+				lastErr = msg
+			}
+		} else {
+			lastErr = ""
+		}
 		if opts.OnEvent != nil {
 			opts.OnEvent(ev)
 		}

@@ -36,6 +36,7 @@ type generation struct {
 	path  string
 	bleve bleve.Index
 	built time.Time
+	bytes uint64 // the index directory's size when built or opened
 
 	// mu guards cat and seq: read-held by a search for its whole life,
 	// write-held by Sync while it applies a page of changes.

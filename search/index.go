@@ -79,9 +79,12 @@ type Index struct {
 	// What a writer last saw of the store, for Stats.
 	storeSeq  atomic.Int64
 	storeErr  atomic.Pointer[brokenError]
+	diskLow   atomic.Pointer[brokenError]
 	rebuilds  atomic.Int64
 	rebuildAt atomic.Pointer[time.Time] // when a broken generation is next replaced
 
+	// minFree is the space kept free on the index's disk.
+	minFree uint64
 	// hooks lets tests inject faults; nil in production.
 	hooks *testHooks
 }
@@ -92,6 +95,14 @@ type testHooks struct {
 	// its error.
 	batch func() error
 }
+
+// Option configures Open.
+type Option func(*Index)
+
+// WithMinFreeDisk sets the space the index leaves free on its disk; below
+// it the index stops taking changes until there is room (see minFreeDisk,
+// the default).
+func WithMinFreeDisk(bytes uint64) Option { return func(ix *Index) { ix.minFree = bytes } }
 
 // Stats describes an index.
 type Stats struct {
@@ -121,13 +132,17 @@ type Stats struct {
 	// NextRebuild is when Follow next tries to replace a broken
 	// generation, after a failed try.
 	NextRebuild time.Time `json:"next_rebuild,omitzero"`
+	// DiskLow says the index's disk is too full to take changes safely:
+	// searches answer from what the index holds until there is room.
+	DiskLow      string    `json:"disk_low,omitempty"`
+	DiskLowSince time.Time `json:"disk_low_since,omitzero"`
 }
 
 // Open opens the index in dir, creating or rebuilding it from src when it
 // is missing, unreadable or of an older layout, then catches up with every
 // change src has. Index directories left by an interrupted rebuild are
 // removed. It returns ErrLocked if another process holds dir.
-func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy) (*Index, error) {
+func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy, opts ...Option) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
@@ -135,8 +150,11 @@ func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy) 
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, src: src, tax: tax, bits: newTermBits(tax), lock: lock,
+	ix := &Index{dir: dir, src: src, tax: tax, bits: newTermBits(tax), lock: lock, minFree: minFreeDisk,
 		labels: newLabelMatcher(tax, newMapping().AnalyzerNamed(en.AnalyzerName))}
+	for _, o := range opts {
+		o(ix)
+	}
 	if err := ix.open(ctx); err != nil {
 		lock.unlock()
 		return nil, err
@@ -178,6 +196,7 @@ func (ix *Index) open(ctx context.Context) error {
 	}
 	g := newGeneration(name, path, idx, cat, seq)
 	g.snapSeq = catSeq
+	g.bytes = dirBytes(path)
 	ix.cur.Store(g)
 	_, err = ix.syncLocked(ctx)
 	return err
@@ -321,6 +340,14 @@ func (ix *Index) Rebuild(ctx context.Context) error {
 
 func (ix *Index) rebuildLocked(ctx context.Context) (err error) {
 	defer recoverInto(&err, "rebuild index")
+	var need uint64
+	if g := ix.cur.Load(); g != nil {
+		need = g.bytes // the new generation takes about as much again
+	}
+	if err := ix.checkDisk(need); err != nil {
+		ix.diskLow.Store(&brokenError{err: err, at: time.Now()})
+		return fmt.Errorf("rebuild index: %w", err)
+	}
 	name := fmt.Sprintf("index-%d", time.Now().UnixNano())
 	path := filepath.Join(ix.dir, name)
 	idx, err := newBleve(path)
@@ -348,7 +375,10 @@ func (ix *Index) rebuildLocked(ctx context.Context) (err error) {
 	if err := writeFileAtomic(filepath.Join(ix.dir, currentFile), []byte(name+"\n")); err != nil {
 		return fail(fmt.Errorf("rebuild index: %w", err))
 	}
-	old := ix.publish(newGeneration(name, path, idx, cat, seq))
+	g := newGeneration(name, path, idx, cat, seq)
+	g.bytes = dirBytes(path)
+	old := ix.publish(g)
+	ix.diskLow.Store(nil)
 	// Directories of no generation (one that failed to open, say) go
 	// now; the replaced generation's goes when its last search ends.
 	keep := []string{name}
@@ -478,6 +508,9 @@ func (ix *Index) syncLocked(ctx context.Context) (int, error) {
 	}
 	defer g.release()
 	if b := g.brokenBy(); b != nil {
+		if seq, ok := ix.sourceSeq(ctx); ok {
+			ix.storeSeq.Store(seq) // for Stats.Lag
+		}
 		return 0, fmt.Errorf("%w: %v", ErrBroken, b)
 	}
 	applied := 0
@@ -494,6 +527,12 @@ func (ix *Index) syncLocked(ctx context.Context) (int, error) {
 			ix.storeSeq.Store(g.seq)
 			break
 		}
+		ix.storeSeq.Store(max(ix.storeSeq.Load(), fs[len(fs)-1].Seq))
+		if err := ix.checkDisk(g.bytes); err != nil {
+			ix.diskLow.Store(&brokenError{err: err, at: time.Now()})
+			return applied, err
+		}
+		ix.diskLow.Store(nil)
 		for start := 0; start < len(fs); start += applyChunk {
 			if err := ix.apply(g, fs[start:min(start+applyChunk, len(fs))]); err != nil {
 				g.markBroken(err)
@@ -569,6 +608,9 @@ func (ix *Index) Stats() Stats {
 	if at := ix.rebuildAt.Load(); at != nil && st.Broken != "" {
 		st.NextRebuild = *at
 	}
+	if d := ix.diskLow.Load(); d != nil {
+		st.DiskLow, st.DiskLowSince = d.err.Error(), d.at
+	}
 	return st
 }
 
@@ -621,7 +663,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 		if q.HasLocation && q.RadiusKm > 0 {
 			within = g.cat.candidates(&q, maxTextCandidates)
 		}
-		if scores, err = ix.textScores(ctx, g, &q, within); err != nil {
+		if g.brokenBy() != nil {
+			// Bleve may not be read after a failed write (its segments
+			// can be half closed): match the catalog's own words.
+			scores = g.cat.textFallback(&q, ix.labels)
+		} else if scores, err = ix.textScores(ctx, g, &q, within); err != nil {
 			return nil, err
 		}
 	}

@@ -195,6 +195,10 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) error {
 		out.Problems = append(out.Problems, fmt.Sprintf("the search index failed a write at %s and answers from what it held then (%d changes behind); it is being rebuilt: %s",
 			st.BrokenSince.UTC().Format(time.RFC3339), st.Lag, st.Broken))
 	}
+	if st.DiskLow != "" {
+		out.Problems = append(out.Problems, fmt.Sprintf("the search index's disk has been too full to take changes since %s; searches answer from what it holds (%d changes behind): %s",
+			st.DiskLowSince.UTC().Format(time.RFC3339), st.Lag, st.DiskLow))
+	}
 	if st.StoreError != "" {
 		out.Problems = append(out.Problems, fmt.Sprintf("the directory store has been unreachable since %s; searches answer from the index, facility pages from its summaries: %s",
 			st.StoreErrorSince.UTC().Format(time.RFC3339), st.StoreError))

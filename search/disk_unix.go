@@ -1,0 +1,15 @@
+//go:build unix
+
+package search
+
+import "syscall"
+
+// freeBytes returns the bytes free to an unprivileged writer on the file
+// system holding dir.
+func freeBytes(dir string) (uint64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}

@@ -551,6 +551,9 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 				return err
 			}
 		}
+		if err := bumpMeta(ctx, tx, metaImports); err != nil {
+			return err
+		}
 		if opts.DryRun {
 			return errDryRun
 		}
@@ -581,6 +584,38 @@ func loadSource(ctx context.Context, tx *sqlx.Tx, source string) ([]*Facility, e
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// metaImports counts the imports that changed something.
+const metaImports = "imports_total"
+
+// bumpMeta adds one to the counter stored under key.
+func bumpMeta(ctx context.Context, tx *sqlx.Tx, key string) error {
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = ?`), key)
+	if err != nil {
+		return fmt.Errorf("count %s: %w", key, err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO store_meta (key, value) VALUES (?, '1')`), key); err != nil {
+		return fmt.Errorf("count %s: %w", key, err)
+	}
+	return nil
+}
+
+// Imports returns how many imports into the store changed something, by
+// any process.
+func (s *Store) Imports(ctx context.Context) (int64, error) {
+	v, err := s.Meta(ctx, metaImports)
+	if err != nil || v == "" {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("imports counter %q: %w", v, err)
+	}
+	return n, nil
 }
 
 // SourceCount is how many active facilities a source has in the store.

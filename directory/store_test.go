@@ -224,6 +224,9 @@ func TestStoreImportIsIdempotent(t *testing.T) {
 			if seq2, _ := s.Seq(ctx); seq2 != seq1 {
 				t.Errorf("re-import moved the change sequence %d -> %d", seq1, seq2)
 			}
+			if n, err := s.Imports(ctx); n != 1 || err != nil {
+				t.Errorf("Imports = %d, %v; want 1 (the second changed nothing)", n, err)
+			}
 			b := batch()
 			b[7].Phones.Main = "(615) 555-0199"
 			res, err = s.Import(ctx, b, directory.ImportOptions{DryRun: true})

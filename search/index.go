@@ -116,8 +116,10 @@ type Stats struct {
 	Lag      int64 `json:"lag"`
 	// BuiltAt is when the current generation was built or opened.
 	BuiltAt time.Time `json:"built_at"`
-	// Generation names the current generation (its index directory).
+	// Generation names the current generation (its index directory);
+	// Bytes is its size on disk when built or opened.
 	Generation string `json:"generation"`
+	Bytes      uint64 `json:"bytes"`
 	// Rebuilds counts the generations built since the index opened.
 	Rebuilds int64 `json:"rebuilds"`
 	// Broken says why the current generation takes no more changes: a
@@ -595,7 +597,7 @@ func (ix *Index) Stats() Stats {
 	}
 	defer g.release()
 	g.mu.RLock()
-	st := Stats{Facilities: g.cat.live, Seq: g.seq, BuiltAt: g.built, Generation: g.name, Rebuilds: ix.rebuilds.Load()}
+	st := Stats{Facilities: g.cat.live, Seq: g.seq, BuiltAt: g.built, Generation: g.name, Bytes: g.bytes, Rebuilds: ix.rebuilds.Load()}
 	g.mu.RUnlock()
 	st.StoreSeq = max(ix.storeSeq.Load(), st.Seq)
 	st.Lag = st.StoreSeq - st.Seq

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
@@ -211,30 +210,8 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) error {
 
 // serveMetrics answers GET /metrics in the Prometheus text format.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
-	st := s.index.Stats()
-	ready := 0.0
-	if s.ready() {
-		ready = 1
-	}
-	built := 0.0
-	if !st.BuiltAt.IsZero() {
-		built = float64(st.BuiltAt.UnixNano()) / 1e9
-	}
-	var buf bytes.Buffer
-	s.metrics.write(&buf, []gauge{
-		{name: "carefinder_index_facilities", help: "Active facilities in the search index.", value: float64(st.Facilities)},
-		{name: "carefinder_index_seq", help: "Last directory change applied to the search catalog.", value: float64(st.Seq)},
-		{name: "carefinder_index_lag", help: "Directory changes the search index has not applied yet.", value: float64(st.Lag)},
-		{name: "carefinder_index_built_timestamp_seconds", help: "When the search index was last opened or rebuilt.", value: built},
-		{name: "carefinder_ready", help: "Whether the server can serve searches (1) or not (0).", value: ready},
-		{name: "carefinder_build_info", help: "The running build; the value is always 1.", labels: "{version=" + labelValue(s.version) + "}", value: 1},
-	})
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes())
+	w.Header().Set("Cache-Control", "no-store")
+	s.metrics.handler().ServeHTTP(w, r)
 	return nil
 }
 

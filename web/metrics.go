@@ -2,62 +2,54 @@ package web
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
-)
 
-// durationBuckets are the upper bounds, in seconds, of the request duration
-// histogram (Prometheus's default buckets).
-var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/carefinder/carefinder/search"
+)
 
 // unmatchedRoute labels requests that matched no route (404s, 405s,
 // preflights, refused URIs), so that made-up paths cannot grow the metrics.
 const unmatchedRoute = "unmatched"
 
-// metrics counts requests for /metrics, written out by hand in the
-// Prometheus text format.
+// metrics are the server's Prometheus metrics, in a registry of its own
+// (no global state): requests by route and status, request and search
+// latency, the search index's state, and the Go runtime and process.
 type metrics struct {
-	mu        sync.Mutex
-	requests  map[routeCode]uint64
-	durations map[string]*histogram
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	searches *prometheus.HistogramVec
 }
 
-type routeCode struct {
-	route string
-	code  int
-}
+// searchBuckets are finer than Prometheus's defaults: a search takes tens
+// of microseconds to a few milliseconds.
+var searchBuckets = []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}
 
-type histogram struct {
-	counts []uint64 // per bucket, not cumulative
-	sum    float64
-	count  uint64
-}
-
-func newMetrics() *metrics {
-	return &metrics{requests: map[routeCode]uint64{}, durations: map[string]*histogram{}}
-}
-
-func (m *metrics) observe(route string, code int, d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[routeCode{route, code}]++
-	h := m.durations[route]
-	if h == nil {
-		h = &histogram{counts: make([]uint64, len(durationBuckets))}
-		m.durations[route] = h
+func newMetrics(s *Server) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "carefinder_http_requests_total", Help: "HTTP requests served, by route and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "carefinder_http_request_duration_seconds", Help: "Time to serve HTTP requests, by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+		searches: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "carefinder_search_duration_seconds", Help: "Time the search index takes to answer, by kind of search.",
+			Buckets: searchBuckets,
+		}, []string{"kind"}),
 	}
-	sec := d.Seconds()
-	if i, _ := slices.BinarySearch(durationBuckets, sec); i < len(durationBuckets) {
-		h.counts[i]++
-	}
-	h.sum += sec
-	h.count++
+	m.registry.MustRegister(m.requests, m.duration, m.searches,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&indexCollector{s: s})
+	return m
 }
 
 // middleware counts every request by route and status and times it.
@@ -67,69 +59,92 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 		route := unmatchedRoute
 		rec := &responseRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey, &route)))
-		m.observe(route, rec.statusOr(http.StatusOK), time.Since(start))
+		m.requests.WithLabelValues(route, strconv.Itoa(rec.statusOr(http.StatusOK))).Inc()
+		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }
 
-// gauge is one sample written beside the request metrics.
-type gauge struct {
-	name, help string
-	labels     string // already formatted: {k="v"}
-	value      float64
+// observeSearch records how long the index took to answer q.
+func (m *metrics) observeSearch(q *search.Query, d time.Duration) {
+	m.searches.WithLabelValues(searchKind(q)).Observe(d.Seconds())
 }
 
-// write writes every metric in the Prometheus text exposition format,
-// sorted so that the output is stable.
-func (m *metrics) write(w io.Writer, gauges []gauge) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var b strings.Builder
-
-	b.WriteString("# HELP carefinder_http_requests_total HTTP requests served, by route and status code.\n")
-	b.WriteString("# TYPE carefinder_http_requests_total counter\n")
-	keys := make([]routeCode, 0, len(m.requests))
-	for k := range m.requests {
-		keys = append(keys, k)
+// searchKind sorts a search by the path it takes through the index.
+func searchKind(q *search.Query) string {
+	switch {
+	case q.Text != "" && q.HasLocation && q.RadiusKm > 0:
+		return "text_near"
+	case q.Text != "":
+		return "text"
+	case q.HasLocation && q.RadiusKm > 0:
+		return "radius"
+	case q.HasLocation:
+		return "nationwide"
 	}
-	slices.SortFunc(keys, func(a, b routeCode) int {
-		if c := strings.Compare(a.route, b.route); c != 0 {
-			return c
-		}
-		return a.code - b.code
-	})
-	for _, k := range keys {
-		fmt.Fprintf(&b, "carefinder_http_requests_total{route=%s,code=\"%d\"} %d\n", labelValue(k.route), k.code, m.requests[k])
-	}
-
-	b.WriteString("# HELP carefinder_http_request_duration_seconds Time to serve HTTP requests, by route.\n")
-	b.WriteString("# TYPE carefinder_http_request_duration_seconds histogram\n")
-	routes := make([]string, 0, len(m.durations))
-	for r := range m.durations {
-		routes = append(routes, r)
-	}
-	slices.Sort(routes)
-	for _, r := range routes {
-		h := m.durations[r]
-		var cum uint64
-		for i, le := range durationBuckets {
-			cum += h.counts[i]
-			fmt.Fprintf(&b, "carefinder_http_request_duration_seconds_bucket{route=%s,le=\"%s\"} %d\n",
-				labelValue(r), strconv.FormatFloat(le, 'g', -1, 64), cum)
-		}
-		fmt.Fprintf(&b, "carefinder_http_request_duration_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", labelValue(r), h.count)
-		fmt.Fprintf(&b, "carefinder_http_request_duration_seconds_sum{route=%s} %s\n", labelValue(r), strconv.FormatFloat(h.sum, 'g', -1, 64))
-		fmt.Fprintf(&b, "carefinder_http_request_duration_seconds_count{route=%s} %d\n", labelValue(r), h.count)
-	}
-
-	for _, g := range gauges {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s%s %s\n", g.name, g.help, g.name, g.name, g.labels,
-			strconv.FormatFloat(g.value, 'g', -1, 64))
-	}
-	io.WriteString(w, b.String())
+	return "list"
 }
 
-// labelValue quotes a label value, escaping as the text format requires.
-func labelValue(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-	return `"` + r.Replace(s) + `"`
+// indexCollector reads the search index's state at each scrape.
+type indexCollector struct{ s *Server }
+
+var (
+	descFacilities = prometheus.NewDesc("carefinder_index_facilities", "Active facilities in the search index.", nil, nil)
+	descSeq        = prometheus.NewDesc("carefinder_index_seq", "Last directory change the search index reflects.", nil, nil)
+	descLag        = prometheus.NewDesc("carefinder_index_lag", "Directory changes the search index has not applied yet.", nil, nil)
+	descAge        = prometheus.NewDesc("carefinder_index_generation_age_seconds", "Age of the search index's current generation (since it was built or opened).", nil, nil)
+	descBytes      = prometheus.NewDesc("carefinder_index_size_bytes", "Size of the current generation's index on disk, when built or opened.", nil, nil)
+	descRebuilds   = prometheus.NewDesc("carefinder_index_rebuilds_total", "Generations of the search index built since the server started.", nil, nil)
+	descBroken     = prometheus.NewDesc("carefinder_index_broken", "1 when the index failed a write and answers from what it held (a rebuild replaces it).", nil, nil)
+	descDiskLow    = prometheus.NewDesc("carefinder_index_disk_low", "1 when the index's disk is too full to take changes.", nil, nil)
+	descStoreDown  = prometheus.NewDesc("carefinder_store_unreachable", "1 when the index last failed to read the directory store.", nil, nil)
+	descReady      = prometheus.NewDesc("carefinder_ready", "Whether the server can serve searches (1) or not (0).", nil, nil)
+	descBuild      = prometheus.NewDesc("carefinder_build_info", "The running build; the value is always 1.", []string{"version"}, nil)
+	descImports    = prometheus.NewDesc("carefinder_imports_total", "Imports into the directory store that changed something, by any process.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c *indexCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descFacilities, descSeq, descLag, descAge, descBytes, descRebuilds, descBroken, descDiskLow, descStoreDown, descReady, descBuild, descImports} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.index.Stats()
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	flag := func(d *prometheus.Desc, on bool) {
+		v := 0.0
+		if on {
+			v = 1
+		}
+		gauge(d, v)
+	}
+	gauge(descFacilities, float64(st.Facilities))
+	gauge(descSeq, float64(st.Seq))
+	gauge(descLag, float64(st.Lag))
+	if !st.BuiltAt.IsZero() {
+		gauge(descAge, time.Since(st.BuiltAt).Seconds())
+	}
+	gauge(descBytes, float64(st.Bytes))
+	ch <- prometheus.MustNewConstMetric(descRebuilds, prometheus.CounterValue, float64(st.Rebuilds))
+	flag(descBroken, st.Broken != "")
+	flag(descDiskLow, st.DiskLow != "")
+	flag(descStoreDown, st.StoreError != "")
+	flag(descReady, c.s.ready() && st.Generation != "")
+	ch <- prometheus.MustNewConstMetric(descBuild, prometheus.GaugeValue, 1, c.s.version)
+	if ic, ok := c.s.store.(interface {
+		Imports(context.Context) (int64, error)
+	}); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if n, err := ic.Imports(ctx); err == nil {
+			ch <- prometheus.MustNewConstMetric(descImports, prometheus.CounterValue, float64(n))
+		}
+	}
+}
+
+// metricsHandler serves the registry in the Prometheus text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }

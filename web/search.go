@@ -128,10 +128,12 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
 	defer cancel()
+	start := time.Now()
 	res, err := s.index.Search(ctx, req.query)
 	if err != nil {
 		return err
 	}
+	s.metrics.observeSearch(&req.query, time.Since(start))
 	results := make([]resultJSON, len(res.Hits))
 	for i, h := range res.Hits {
 		results[i] = newResult(h)

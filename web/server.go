@@ -96,7 +96,6 @@ func NewServer(cfg Config) *Server {
 		ready:   cfg.Ready,
 
 		accessLogPolicy: cfg.AccessLog,
-		metrics:         newMetrics(),
 	}
 	if s.tax == nil {
 		s.tax = directory.DefaultTaxonomy()
@@ -107,6 +106,7 @@ func NewServer(cfg Config) *Server {
 	if s.ready == nil {
 		s.ready = func() bool { return true }
 	}
+	s.metrics = newMetrics(s)
 	s.router = s.newRouter()
 	return s
 }

@@ -189,10 +189,17 @@ func TestMetrics(t *testing.T) {
 	}
 	body := string(r.body)
 	for _, want := range []string{
-		`carefinder_http_requests_total{route="/api/v1/search",code="200"} 2`,
-		`carefinder_http_requests_total{route="/api/v1/search",code="400"} 1`,
-		`carefinder_http_requests_total{route="/api/v1/facilities/{id}",code="200"} 1`,
-		`carefinder_http_requests_total{route="unmatched",code="404"} 1`,
+		`carefinder_http_requests_total{code="200",route="/api/v1/search"} 2`,
+		`carefinder_http_requests_total{code="400",route="/api/v1/search"} 1`,
+		`carefinder_http_requests_total{code="200",route="/api/v1/facilities/{id}"} 1`,
+		`carefinder_http_requests_total{code="404",route="unmatched"} 1`,
+		`carefinder_search_duration_seconds_count{kind="radius"} 2`,
+		"carefinder_index_lag 0",
+		"carefinder_index_broken 0",
+		"carefinder_index_rebuilds_total 1",
+		"carefinder_imports_total 1",
+		"go_goroutines ",
+		"process_resident_memory_bytes ",
 		`carefinder_http_request_duration_seconds_bucket{route="/api/v1/search",le="+Inf"} 3`,
 		`carefinder_http_request_duration_seconds_count{route="/api/v1/search"} 3`,
 		"# TYPE carefinder_http_request_duration_seconds histogram",

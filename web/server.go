@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/gorilla/mux"
 
@@ -56,6 +57,15 @@ type Config struct {
 	// Ready reports whether the server can serve searches (the index is
 	// open and has caught up with the store). Nil means always ready.
 	Ready func() bool
+	// Partners, when set, makes partner keys work (key= or
+	// X-CareFinder-Key); without it every key is refused.
+	Partners PartnerSource
+	// RateLimit is how many public API requests a minute one client
+	// address may make without a key; 0 means no limit.
+	RateLimit int
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client; from any other peer the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves CareFinder's HTTP API. Create it with NewServer.
@@ -70,6 +80,12 @@ type Server struct {
 
 	router  *mux.Router
 	metrics *metrics
+
+	partners       *partnerSet // nil without Config.Partners
+	usage          usageCounter
+	limiter        *keyedLimiter
+	rateLimit      int
+	trustedProxies []netip.Prefix
 }
 
 // NewServer returns a server for cfg. It panics if a required dependency
@@ -87,6 +103,10 @@ func NewServer(cfg Config) *Server {
 		version: cfg.Version,
 		ready:   cfg.Ready,
 		metrics: newMetrics(),
+
+		limiter:        newKeyedLimiter(nil),
+		rateLimit:      cfg.RateLimit,
+		trustedProxies: cfg.TrustedProxies,
 	}
 	if s.tax == nil {
 		s.tax = directory.DefaultTaxonomy()
@@ -97,6 +117,9 @@ func NewServer(cfg Config) *Server {
 	if s.ready == nil {
 		s.ready = func() bool { return true }
 	}
+	if cfg.Partners != nil {
+		s.partners = &partnerSet{src: cfg.Partners, logger: s.logger}
+	}
 	s.router = s.newRouter()
 	return s
 }
@@ -106,10 +129,12 @@ func NewServer(cfg Config) *Server {
 func (s *Server) Handler() http.Handler {
 	// The chain, outermost first. Logging and metrics sit outside panic
 	// recovery so that a recovered panic is logged and counted as a 500.
+	// guardPublic (keys, CORS, rate limits) reads the query string only
+	// once limitQuery has bounded it.
 	var h http.Handler = s.router
+	h = s.guardPublic(h)
 	h = s.limitQuery(h)
 	h = s.recoverPanics(h)
-	h = cors(h)
 	h = securityHeaders(h)
 	h = s.metrics.middleware(h)
 	h = s.accessLog(h)

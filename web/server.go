@@ -81,6 +81,7 @@ type Server struct {
 	router  *mux.Router
 	metrics *metrics
 
+	widget         widgetAsset
 	partners       *partnerSet // nil without Config.Partners
 	usage          usageCounter
 	limiter        *keyedLimiter
@@ -155,6 +156,9 @@ func (s *Server) newRouter() *mux.Router {
 	s.get(r, "/api/v1/taxonomy", s.serveTaxonomy)
 	s.get(r, "/api/v1/geocode", s.serveGeocode)
 	s.get(r, "/api/v1/openapi.json", s.serveOpenAPI)
+	s.get(r, "/widget.js", s.serveWidgetJS)
+	s.get(r, "/embed", s.serveEmbed)
+	s.get(r, "/widget/demo", s.serveWidgetDemo)
 	r.NotFoundHandler = s.adapt("", func(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{Status: http.StatusNotFound, Code: directory.ENOTFOUND,
 			Message: "there is nothing at " + r.URL.Path + "; see /api/v1/openapi.json"}

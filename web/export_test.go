@@ -56,7 +56,9 @@ type KeyedLimiter = keyedLimiter
 var NewKeyedLimiter = newKeyedLimiter
 
 // Allow is allow, for tests.
-func (k *keyedLimiter) Allow(key string, perMinute int) (bool, time.Duration) { return k.allow(key, perMinute) }
+func (k *keyedLimiter) Allow(key string, perMinute int) (bool, time.Duration) {
+	return k.allow(key, perMinute)
+}
 
 // Size is size, for tests.
 func (k *keyedLimiter) Size() int { return k.size() }

@@ -55,7 +55,7 @@
     ":host{all:initial!important;display:block!important}" +
     ".cf{all:initial;display:block;box-sizing:border-box;max-width:42em;padding:16px;border:1px solid #c4c9cf;border-radius:8px;" +
     "background:#fff;color:#1f2328;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;text-align:left}" +
-    ".cf *{box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit;letter-spacing:normal;text-transform:none}" +
+    ":where(.cf *){box-sizing:border-box;margin:0;padding:0;font:inherit;color:inherit;letter-spacing:normal;text-transform:none}" +
     "h2{font-size:1.2em;font-weight:700;margin-bottom:12px}h3{font-size:1.05em;font-weight:700}" +
     "label,legend{display:block;font-weight:600;margin-bottom:4px}" +
     ".row{display:flex;gap:8px;flex-wrap:wrap}" +

@@ -82,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, migrationFiles); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -95,14 +95,16 @@ func (s *Store) Close() error { return s.db.Close() }
 // Taxonomy returns the taxonomy records are validated against.
 func (s *Store) Taxonomy() *Taxonomy { return s.tax }
 
-// migrate applies the embedded numbered migrations that have not run yet,
-// each in its own transaction.
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the numbered migrations of fsys (migrations/NNNN_*.sql)
+// that have not run yet, each in its own transaction. Each version is
+// checked on its own, so a gap is fine and a lower version that arrives
+// after a higher one (branches merged in another order) is still applied.
+func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -113,14 +115,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %s: file name must start with a number", base)
 		}
-		if err := s.applyMigration(ctx, version, name); err != nil {
+		if err := s.applyMigration(ctx, fsys, version, name); err != nil {
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, version int, name string) error {
+func (s *Store) applyMigration(ctx context.Context, fsys fs.FS, version int, name string) error {
 	return s.transact(ctx, func(tx *sqlx.Tx) error {
 		var n int
 		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version); err != nil {
@@ -129,7 +131,7 @@ func (s *Store) applyMigration(ctx context.Context, version int, name string) er
 		if n > 0 {
 			return nil
 		}
-		body, err := migrationFiles.ReadFile(name)
+		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return err
 		}

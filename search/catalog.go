@@ -400,7 +400,7 @@ func (c *catalog) textFallback(q *Query, lm *labelMatcher) map[string]float64 {
 	}
 	for i := range c.entries {
 		e := &c.entries[i]
-		if !e.passes(masks) {
+		if !e.passes(masks, q.Region) {
 			continue
 		}
 		if q.HasLocation && q.RadiusKm > 0 && geo.DistanceKm(q.Center, e.pt) > q.RadiusKm {

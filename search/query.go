@@ -59,6 +59,9 @@ type Query struct {
 	Filters map[directory.Group][]string
 	// Text is free text matched against names and services, typo-tolerant.
 	Text string
+	// Region, when set, restricts every count and result to the
+	// facilities inside it (a partner's area).
+	Region *Region
 	// Sort defaults to distance with a location, relevance with text only,
 	// else name.
 	Sort   Sort
@@ -172,6 +175,9 @@ func (q *Query) fingerprint() uint64 {
 	for _, g := range directory.Groups() {
 		fmt.Fprintf(h, "%s=%s;", g, strings.Join(q.Filters[g], ","))
 	}
+	if q.Region != nil {
+		fmt.Fprintf(h, "region=%x;", q.Region.id)
+	}
 	return h.Sum64()
 }
 
@@ -233,9 +239,10 @@ func less(s Sort, a, b *match) int {
 	return strings.Compare(a.e.id, b.e.id)
 }
 
-// passes reports whether e is alive and offers, in every filtered group,
-// one of the terms asked for (masks: one per group).
-func (e *entry) passes(masks []termSet) bool {
+// passes reports whether e is alive, offers, in every filtered group, one
+// of the terms asked for (masks: one per group), and is inside the region
+// r when there is one.
+func (e *entry) passes(masks []termSet, r *Region) bool {
 	if !e.alive() {
 		return false
 	}
@@ -244,14 +251,14 @@ func (e *entry) passes(masks []termSet) bool {
 			return false
 		}
 	}
-	return true
+	return r == nil || r.Contains(e.sum.address.State, e.pt)
 }
 
 // candidates returns the ids of the facilities within q's radius that pass
 // its filters, or nil if there are more than limit.
 func (c *catalog) candidates(q *Query, limit int) []string {
 	masks := c.bits.filterMasks(q)
-	passes := func(i int) bool { return c.entries[i].passes(masks) }
+	passes := func(i int) bool { return c.entries[i].passes(masks, q.Region) }
 	ids := []string{}
 	over := false
 	c.grid.WithinFiltered(q.Center, q.RadiusKm, passes, func(i int, _ float64) bool {
@@ -308,7 +315,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	counts := make(facetCounts, len(c.bits.terms))
 	total := 0
 	top := newTopK(q.Limit+1, func(a, b *match) int { return less(q.Sort, a, b) })
-	passes := func(e *entry) bool { return e.passes(masks) }
+	passes := func(e *entry) bool { return e.passes(masks, q.Region) }
 	// consider takes a facility that passed the filters.
 	consider := func(e *entry, dist float64) {
 		score := 0.0
@@ -349,9 +356,10 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			}
 			consider(e, d)
 		}
-	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance:
+	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance && q.Region == nil:
 		// Nearest first, nationwide: the total and facets need the whole
-		// filtered set but no distances (the term sets answer them). A
+		// filtered set but no distances (the term sets answer them; a
+		// region, which they do not know, takes the measured way below). A
 		// small set is measured whole; a large one yields its nearest few
 		// from the grid, in order of distance.
 		var set bitset

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 )
@@ -44,3 +45,20 @@ func (s *Server) WithChain(h http.Handler) http.Handler {
 
 // SearchParamNames are the parameters the search endpoint accepts.
 var SearchParamNames = searchParamNames
+
+// ClientIP is clientIP, for tests.
+var ClientIP = clientIP
+
+// KeyedLimiter is keyedLimiter, for tests.
+type KeyedLimiter = keyedLimiter
+
+// NewKeyedLimiter is newKeyedLimiter, for tests.
+var NewKeyedLimiter = newKeyedLimiter
+
+// Allow is allow, for tests.
+func (k *keyedLimiter) Allow(key string, perMinute int) (bool, time.Duration) {
+	return k.allow(key, perMinute)
+}
+
+// Size is size, for tests.
+func (k *keyedLimiter) Size() int { return k.size() }

@@ -118,6 +118,13 @@ func (s *syncBuffer) String() string {
 // idRemoved, indexes the rest and serves them.
 func mustServer(tb testing.TB) *env {
 	tb.Helper()
+	return mustServerWith(tb, nil)
+}
+
+// mustServerWith is mustServer with the server's configuration adjusted
+// by tune (which may add partners to the store first).
+func mustServerWith(tb testing.TB, tune func(store *directory.Store, cfg *web.Config)) *env {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	store, err := directory.Open(ctx, filepath.Join(dir, "store.db"))
@@ -148,7 +155,7 @@ func mustServer(tb testing.TB) *env {
 			e.active = append(e.active, f)
 		}
 	}
-	e.server = web.NewServer(web.Config{
+	cfg := web.Config{
 		Index:     index,
 		Store:     store,
 		Gazetteer: gaz,
@@ -156,7 +163,11 @@ func mustServer(tb testing.TB) *env {
 		Logger:    slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Version:   "test-1.2.3",
 		Ready:     e.ready.Load,
-	})
+	}
+	if tune != nil {
+		tune(store, &cfg)
+	}
+	e.server = web.NewServer(cfg)
 	e.srv = httptest.NewServer(e.server.Handler())
 	tb.Cleanup(e.srv.Close)
 	return e

@@ -213,35 +213,13 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // publicAPI reports whether path belongs to the public read-only API,
-// which any web page may call.
+// which any web page may call (guardPublic).
 func publicAPI(path string) bool {
 	return strings.HasPrefix(path, "/api/v1/") && !strings.HasPrefix(path, "/api/v1/admin/")
 }
 
 // corsMaxAgeSeconds is how long a browser may cache a preflight answer.
 const corsMaxAgeSeconds = 86400
-
-// cors lets any origin read the public API, and answers its preflight
-// requests. Per-partner origin rules will sit here too.
-func cors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !publicAPI(r.URL.Path) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Accept, Accept-Language, Content-Type, X-Request-Id")
-			h.Set("Access-Control-Max-Age", strconv.Itoa(corsMaxAgeSeconds))
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		h.Set("Access-Control-Expose-Headers", "X-Request-Id")
-		next.ServeHTTP(w, r)
-	})
-}
 
 // limitQuery refuses query strings longer than maxQueryBytes.
 func (s *Server) limitQuery(next http.Handler) http.Handler {

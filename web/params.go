@@ -21,7 +21,7 @@ var paramAliases = map[string]string{
 	"size": "limit", "per_page": "limit", "page_size": "limit", "count": "limit",
 	"page": "cursor", "offset": "cursor", "after": "cursor",
 	"order": "sort", "order_by": "sort", "sort_by": "sort",
-	"lang": "language", "services": "care", "type": "care",
+	"services": "care", "type": "care", "api_key": "key", "apikey": "key",
 	"insurance": "payment",
 }
 
@@ -31,9 +31,18 @@ type params struct {
 	v url.Values
 }
 
+// ignoredParam reports whether name is one that pages, links and
+// analytics add to any URL — a cache-buster (_), campaign tags (utm_*),
+// click ids (fbclid, gclid) — and that no endpoint reads.
+func ignoredParam(name string) bool {
+	return name == "_" || name == "fbclid" || name == "gclid" || strings.HasPrefix(name, "utm_")
+}
+
 // parseParams parses r's query string and refuses parameters not in
 // allowed, suggesting the nearest allowed name: a typo ("carr=detox") must
-// not silently widen a search.
+// not silently widen a search. Every endpoint also takes key (a partner
+// key, read by guardPublic) and ignores the harmless parameters of
+// ignoredParam.
 func parseParams(r *http.Request, allowed ...string) (params, error) {
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -41,6 +50,10 @@ func parseParams(r *http.Request, allowed ...string) (params, error) {
 	}
 	names := make([]string, 0, len(v))
 	for name := range v {
+		if ignoredParam(name) || name == "key" {
+			delete(v, name)
+			continue
+		}
 		names = append(names, name)
 	}
 	slices.Sort(names) // report the same one every time

@@ -45,7 +45,7 @@ var searchParamNames = []string{
 	string(directory.GroupCare), string(directory.GroupTherapy), string(directory.GroupMedication),
 	string(directory.GroupPayment), string(directory.GroupPopulation), string(directory.GroupGender),
 	string(directory.GroupLanguage),
-	"q", "sort", "limit", "cursor", "format",
+	"q", "sort", "limit", "cursor", "format", "lang", "key",
 }
 
 // searchRequest is a parsed, checked search request.
@@ -78,6 +78,8 @@ type queryEcho struct {
 	Sort     search.Sort                  `json:"sort"`
 	Limit    int                          `json:"limit"`
 	Cursor   string                       `json:"cursor,omitempty"`
+	// Lang is the language of the results' labels: en or es.
+	Lang string `json:"lang"`
 }
 
 // searchResponse is the JSON answer of /api/v1/search.
@@ -118,6 +120,9 @@ type resultJSON struct {
 	Source       string   `json:"source"`
 	SourceID     string   `json:"source_id"`
 	LastVerified string   `json:"last_verified"`
+	// Labels name each of the facility's terms in the query's language,
+	// group by group, so a page needs no second request to show them.
+	Labels labelsJSON `json:"labels"`
 }
 
 // serveSearch answers GET /api/v1/search.
@@ -136,7 +141,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.observeSearch(&req.query, time.Since(start))
 	results := make([]resultJSON, len(res.Hits))
 	for i, h := range res.Hits {
-		results[i] = newResult(h)
+		results[i] = newResult(h, s.tax, req.echo.Lang)
 	}
 	var next *string
 	if res.NextCursor != "" {
@@ -144,7 +149,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	h := w.Header()
 	h.Set("Cache-Control", cacheControlPublic)
-	h.Set("Vary", "Accept")
+	h.Add("Vary", "Accept")
 	if req.geojson {
 		return writeJSON(w, http.StatusOK, contentTypeGeoJSON, newFeatureCollection(req.echo, res, results, next, s.tax))
 	}
@@ -166,6 +171,23 @@ func (s *Server) parseSearch(r *http.Request) (*searchRequest, error) {
 	}
 	req := &searchRequest{}
 	q, echo := &req.query, &req.echo
+	if pt := partnerFrom(r.Context()); pt != nil {
+		// The partner's defaults fill what the request leaves out, and
+		// its region bounds everything counted.
+		pt.applyDefaults(p.v)
+		q.Region = pt.region
+	}
+	lang, err := p.single("lang")
+	if err != nil {
+		return nil, err
+	}
+	switch echo.Lang = strings.ToLower(lang); echo.Lang {
+	case "":
+		echo.Lang = langEnglish
+	case langEnglish, langSpanish:
+	default:
+		return nil, paramError("lang", fmt.Sprintf("%q is not a language labels come in; use en or es", lang))
+	}
 
 	format, err := p.single("format")
 	if err != nil {
@@ -427,10 +449,17 @@ func prefersGeoJSON(accept []string) bool {
 	return qGeo > 0 && qGeo >= qJSON
 }
 
-// newResult turns a hit into its JSON form.
-func newResult(h search.Hit) resultJSON {
+// Languages of labels.
+const (
+	langEnglish = "en"
+	langSpanish = "es"
+)
+
+// newResult turns a hit into its JSON form, with labels in lang.
+func newResult(h search.Hit, tax *directory.Taxonomy, lang string) resultJSON {
 	f := h.Facility
 	res := resultJSON{
+		Labels:         labelsJSON{tax: tax, spanish: lang == langSpanish, services: &f.Services},
 		ID:             f.ID,
 		Name:           f.Name,
 		AlternateNames: nonNil(f.AlternateNames),
@@ -514,6 +543,48 @@ func (f facetsJSON) MarshalJSON() ([]byte, error) {
 			b = strconv.AppendQuote(b, t.Slug)
 			b = append(b, ':')
 			b = strconv.AppendInt(b, int64(f.counts[g][t.Slug]), 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// labelsJSON writes the labels of a facility's terms, {"care": {"detox":
+// "Detox"}, ...}, every group in display order, without reflection.
+type labelsJSON struct {
+	tax      *directory.Taxonomy
+	spanish  bool
+	services *directory.Services
+}
+
+// MarshalJSON implements json.Marshaler.
+func (l labelsJSON) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 512)
+	b = append(b, '{')
+	for i, g := range directory.Groups() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, string(g))
+		b = append(b, ':', '{')
+		var slugs []string
+		if l.services != nil {
+			slugs = l.services.Get(g)
+		}
+		for j, slug := range slugs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			label := slug
+			if t, ok := l.tax.Lookup(g, slug); ok {
+				label = t.Label.EN
+				if l.spanish && t.Label.ES != "" {
+					label = t.Label.ES
+				}
+			}
+			b = strconv.AppendQuote(b, slug)
+			b = append(b, ':')
+			b = strconv.AppendQuote(b, label)
 		}
 		b = append(b, '}')
 	}

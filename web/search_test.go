@@ -40,6 +40,7 @@ type queryJSON struct {
 	Sort      string              `json:"sort"`
 	Limit     int                 `json:"limit"`
 	Cursor    string              `json:"cursor"`
+	Lang      string              `json:"lang"`
 }
 
 type resultJSON struct {
@@ -66,6 +67,8 @@ type resultJSON struct {
 	Source         string            `json:"source"`
 	SourceID       string            `json:"source_id"`
 	LastVerified   string            `json:"last_verified"`
+	// Labels: group, slug, label in the query's language.
+	Labels map[string]map[string]string `json:"labels"`
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -128,6 +131,7 @@ func TestSearchNearZIP(t *testing.T) {
 		Filters:   map[string][]string{"care": {"detox"}, "therapy": {}, "medication": {}, "payment": {}, "population": {}, "gender": {}, "language": {}},
 		Sort:      "distance",
 		Limit:     20,
+		Lang:      "en",
 	}
 	if diff := cmp.Diff(wantQuery, got.Query); diff != "" {
 		t.Errorf("query (-want +got):\n%s", diff)
@@ -465,8 +469,8 @@ func TestSearchGeoJSON(t *testing.T) {
 			if ct := r.header.Get("Content-Type"); ct != "application/geo+json" {
 				t.Errorf("Content-Type %q", ct)
 			}
-			if v := r.header.Get("Vary"); v != "Accept" {
-				t.Errorf("Vary %q, want Accept", v)
+			if v := r.header.Values("Vary"); !slices.Contains(v, "Accept") {
+				t.Errorf("Vary %q, want Accept among them", v)
 			}
 			var fc featureCollectionJSON
 			mustDecodeStrict(t, r.body, &fc)

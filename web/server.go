@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/gorilla/mux"
 
@@ -63,6 +64,15 @@ type Config struct {
 	// Ready reports whether the server can serve searches (the index is
 	// open and has caught up with the store). Nil means always ready.
 	Ready func() bool
+	// Partners, when set, makes partner keys work (key= or
+	// X-CareFinder-Key); without it every key is refused.
+	Partners PartnerSource
+	// RateLimit is how many public API requests a minute one client
+	// address may make without a key; 0 means no limit.
+	RateLimit int
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client; from any other peer the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves CareFinder's HTTP API. Create it with NewServer.
@@ -78,6 +88,13 @@ type Server struct {
 	accessLogPolicy AccessLogPolicy
 	router          *mux.Router
 	metrics         *metrics
+
+	widget         widgetAsset
+	partners       *partnerSet // nil without Config.Partners
+	usage          usageCounter
+	limiter        *keyedLimiter
+	rateLimit      int
+	trustedProxies []netip.Prefix
 }
 
 // NewServer returns a server for cfg. It panics if a required dependency
@@ -96,6 +113,10 @@ func NewServer(cfg Config) *Server {
 		ready:   cfg.Ready,
 
 		accessLogPolicy: cfg.AccessLog,
+
+		limiter:        newKeyedLimiter(nil),
+		rateLimit:      cfg.RateLimit,
+		trustedProxies: cfg.TrustedProxies,
 	}
 	if s.tax == nil {
 		s.tax = directory.DefaultTaxonomy()
@@ -107,6 +128,9 @@ func NewServer(cfg Config) *Server {
 		s.ready = func() bool { return true }
 	}
 	s.metrics = newMetrics(s)
+	if cfg.Partners != nil {
+		s.partners = &partnerSet{src: cfg.Partners, logger: s.logger}
+	}
 	s.router = s.newRouter()
 	return s
 }
@@ -116,10 +140,12 @@ func NewServer(cfg Config) *Server {
 func (s *Server) Handler() http.Handler {
 	// The chain, outermost first. Logging and metrics sit outside panic
 	// recovery so that a recovered panic is logged and counted as a 500.
+	// guardPublic (keys, CORS, rate limits) reads the query string only
+	// once limitQuery has bounded it.
 	var h http.Handler = s.router
+	h = s.guardPublic(h)
 	h = s.limitQuery(h)
 	h = s.recoverPanics(h)
-	h = cors(h)
 	h = securityHeaders(h)
 	h = s.metrics.middleware(h)
 	h = s.accessLog(h)
@@ -140,6 +166,9 @@ func (s *Server) newRouter() *mux.Router {
 	s.get(r, "/api/v1/taxonomy", s.serveTaxonomy)
 	s.get(r, "/api/v1/geocode", s.serveGeocode)
 	s.get(r, "/api/v1/openapi.json", s.serveOpenAPI)
+	s.get(r, "/widget.js", s.serveWidgetJS)
+	s.get(r, "/embed", s.serveEmbed)
+	s.get(r, "/widget/demo", s.serveWidgetDemo)
 	r.NotFoundHandler = s.adapt("", func(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{Status: http.StatusNotFound, Code: directory.ENOTFOUND,
 			Message: "there is nothing at " + r.URL.Path + "; see /api/v1/openapi.json"}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -36,6 +37,13 @@ const (
 	defaultDemoSize = 3000
 	// demoSeed fixes the demo directory, so every fresh start shows the same.
 	demoSeed = 2015
+	// defaultRateLimit is the anonymous requests a minute one client address
+	// may make: a person searching makes a few a minute, and a shared
+	// address (a library, a clinic, a phone carrier's NAT) several people's
+	// worth; a script looping over the API is held to two a second.
+	defaultRateLimit = 120
+	// usageFlushEvery is how often partner request counts are written.
+	usageFlushEvery = 5 * time.Second
 )
 
 func buildVersion() string {
@@ -100,6 +108,11 @@ type ServeConfig struct {
 	SyncInterval time.Duration
 	// AccessLog is "all", "errors", "off" or "1/N".
 	AccessLog string
+	// RateLimit is anonymous requests a minute per client address; 0 for
+	// none.
+	RateLimit int
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 	// Listening, if set, is told the bound address once the server
 	// accepts connections (tests listen on :0).
 	Listening func(addr string)
@@ -112,6 +125,12 @@ func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	fs.IntVar(&cfg.DemoSize, "demo-size", defaultDemoSize, "facilities in the demo directory loaded into an empty store; 0 loads none")
 	fs.DurationVar(&cfg.SyncInterval, "sync-interval", time.Second, "how often to pick up changes other processes wrote to the store")
 	fs.StringVar(&cfg.AccessLog, "access-log", "all", "which requests to log: all, errors, off, or 1/N (one in N successful requests; errors always)")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", defaultRateLimit, "public API requests a minute per client address without a partner key; 0 for no limit (load tests, private deployments)")
+	fs.Func("trusted-proxies", "comma-separated proxies (CIDR or address) whose X-Forwarded-For names the client, e.g. 127.0.0.1,10.0.0.0/8", func(s string) error {
+		p, err := web.ParseTrustedProxies(s)
+		cfg.TrustedProxies = p
+		return err
+	})
 	return func(ctx context.Context, args []string, e env) error {
 		if len(args) > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
@@ -156,6 +175,10 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 		Logger:    logger,
 		Version:   buildVersion(),
 		AccessLog: accessLog,
+
+		Partners:       store,
+		RateLimit:      cfg.RateLimit,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -177,6 +200,11 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	followCtx, stopFollow := context.WithCancel(ctx)
 	defer stopFollow()
 	go ix.Follow(followCtx, store, search.FollowOptions{Interval: cfg.SyncInterval, OnEvent: logFollowEvent(logger, ix)})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		flushUsage(followCtx, srv, logger)
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -191,6 +219,11 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopFollow()
+	<-flushed
+	if err := srv.FlushUsage(shutdownCtx); err != nil {
+		logger.Error("record partner usage", "err", err)
+	}
 	return nil
 }
 
@@ -204,6 +237,23 @@ func logFollowEvent(logger *slog.Logger, ix *search.Index) func(search.FollowEve
 			logger.Info("index rebuilt", "reason", ev.Reason, "facilities", ix.Stats().Facilities, "took", ev.Took.Round(time.Millisecond))
 		default:
 			logger.Error("index", "err", ev.Err)
+		}
+	}
+}
+
+// flushUsage writes partner request counts every few seconds until ctx
+// ends.
+func flushUsage(ctx context.Context, srv *web.Server, logger *slog.Logger) {
+	t := time.NewTicker(usageFlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := srv.FlushUsage(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("record partner usage", "err", err)
 		}
 	}
 }

@@ -5,6 +5,8 @@
 //	carefinder import [--data DIR] [--database DSN] --format samhsa-2015 [--dry-run] FILE|-
 //	carefinder reindex [--data DIR] [--database DSN]
 //	carefinder version
+//	carefinder partner add --name NAME --origin URL [--origin URL…]
+//	carefinder partner list | partner disable KEYID
 //
 // Every flag can also be set from the environment as CAREFINDER_<FLAG>
 // (CAREFINDER_ADDR, CAREFINDER_DATA, CAREFINDER_DATABASE, ...).
@@ -59,6 +61,9 @@ func commands() []command {
 		{"reindex", "rebuild the search index from the directory", "reindex [flags]", reindexCommand},
 		{"version", "print the version", "version", versionCommand},
 		{"bench", "measure search against baselines and check their answers", "bench [flags]", benchCommand},
+		{"partner add", "add a partner site and print its new key", "partner add --name NAME --origin URL [--origin URL…] [--region-state ST | --region-geojson FILE] [--default name=value…] [--rate-limit N]", partnerAddCommand},
+		{"partner list", "list partners, their keys' ids and their requests per day", "partner list", partnerListCommand},
+		{"partner disable", "turn a partner's key off", "partner disable KEYID", partnerDisableCommand},
 	}
 }
 
@@ -75,8 +80,19 @@ func run(ctx context.Context, args []string, e env) int {
 		}
 		return exitOK
 	}
+	name, rest := args[0], args[1:]
+	if name == "partner" { // a command of two words
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			fmt.Fprintln(e.stderr, "usage: carefinder partner add|list|disable [flags]")
+			if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help") {
+				return exitOK
+			}
+			return exitUsage
+		}
+		name, rest = name+" "+rest[0], rest[1:]
+	}
 	for _, c := range commands() {
-		if c.name != args[0] {
+		if c.name != name {
 			continue
 		}
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
@@ -90,7 +106,7 @@ func run(ctx context.Context, args []string, e env) int {
 			fmt.Fprintf(e.stderr, "carefinder %s: %v\n", c.name, err)
 			return exitUsage
 		}
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return exitOK
 			}
@@ -110,7 +126,7 @@ func run(ctx context.Context, args []string, e env) int {
 			return exitFailure
 		}
 	}
-	fmt.Fprintf(e.stderr, "carefinder: unknown command %q\n\n", args[0])
+	fmt.Fprintf(e.stderr, "carefinder: unknown command %q\n\n", name)
 	printUsage(e.stderr)
 	return exitUsage
 }
@@ -119,7 +135,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "CareFinder: a treatment-facility directory and search service.")
 	fmt.Fprintln(w, "\nusage: carefinder COMMAND [flags]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'carefinder COMMAND --help' for a command's flags.")
 }

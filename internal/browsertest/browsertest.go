@@ -90,6 +90,13 @@ func Start(tb testing.TB) *Browser {
 		}
 		tb.Skip("Chromium is not installed (apt-get install -y chromium); set CAREFINDER_BROWSER_REQUIRED to fail instead")
 	}
+	// The profile is removed after Chromium exits, with retries: its helper
+	// processes may still be writing to it for a moment (t.TempDir would
+	// fail the test then).
+	profile, err := os.MkdirTemp("", "carefinder-chromium-")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	// The flags keep Chromium off the network but for the pages under
 	// test: this machine refuses other connections, and Chromium's
 	// background ones would otherwise pile up.
@@ -100,7 +107,7 @@ func Start(tb testing.TB) *Browser {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
@@ -117,11 +124,15 @@ func Start(tb testing.TB) *Browser {
 	if err := chromedp.Run(root); err != nil { // starts the browser
 		cancelRoot()
 		cancelAlloc()
+		os.RemoveAll(profile)
 		tb.Fatalf("start Chromium %s: %v", path, err)
 	}
 	tb.Cleanup(func() {
 		cancelRoot()
 		cancelAlloc()
+		for i := 0; os.RemoveAll(profile) != nil && i < 20; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	return &Browser{alloc: alloc, root: root}
 }
@@ -248,12 +259,13 @@ func ArtifactDir(tb testing.TB) string {
 	return dir
 }
 
-// Screenshot saves a full-page PNG of the tab as name.png in ArtifactDir
+// Screenshot saves a full-page PNG of the tab (quality 100: anything less
+// makes Chromium encode a JPEG) as name.png in ArtifactDir
 // and returns its path.
 func Screenshot(tb testing.TB, ctx context.Context, name string) string {
 	tb.Helper()
 	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 90)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		tb.Fatalf("screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(ArtifactDir(tb), name+".png")

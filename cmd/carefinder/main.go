@@ -60,7 +60,6 @@ func commands() []command {
 		{"import", "load facilities from a file into the directory", "import [flags] --format FORMAT FILE|-", importCommand},
 		{"reindex", "rebuild the search index from the directory", "reindex [flags]", reindexCommand},
 		{"version", "print the version", "version", versionCommand},
-		{"bench", "measure search against baselines and check their answers", "bench [flags]", benchCommand},
 		{"partner add", "add a partner site and print its new key", "partner add --name NAME --origin URL [--origin URL…] [--region-state ST | --region-geojson FILE] [--default name=value…] [--rate-limit N]", partnerAddCommand},
 		{"partner list", "list partners, their keys' ids and their requests per day", "partner list", partnerListCommand},
 		{"partner disable", "turn a partner's key off", "partner disable KEYID", partnerDisableCommand},

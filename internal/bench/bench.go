@@ -18,7 +18,7 @@
 // several minutes, and answers a query in up to a second or more, so
 // MaxTime cuts its runs short. Run it alone:
 //
-//	carefinder bench --datasets 1m --queries 500 --json 1m.json
+//	carefinder-bench --datasets 1m --queries 500 --json 1m.json
 package bench
 
 import (

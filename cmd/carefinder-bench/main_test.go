@@ -12,13 +12,25 @@ import (
 	"github.com/carefinder/carefinder/internal/bench"
 )
 
-// TestMain lets this test binary stand in for carefinder when `bench`
+// TestMain lets this test binary stand in for carefinder-bench when it
 // starts its child processes (it runs os.Executable()).
 func TestMain(m *testing.M) {
-	if os.Getenv(strings.Split(benchChildEnv, "=")[0]) == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], env{os.Stdin, os.Stdout, os.Stderr, os.Getenv}))
+	if os.Getenv(strings.Split(childEnv, "=")[0]) == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// runCLI runs carefinder-bench with args and the given environment, and
+// returns its exit status and output.
+func runCLI(t *testing.T, environ map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	for k, v := range environ {
+		t.Setenv(k, v)
+	}
+	var out, errs strings.Builder
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errs)
+	return code, out.String(), errs.String()
 }
 
 func TestBenchUsage(t *testing.T) {
@@ -28,17 +40,18 @@ func TestBenchUsage(t *testing.T) {
 		code    int
 		want    string
 	}{
-		{nil, []string{"bench", "--help"}, exitOK, "-http-duration"},
-		{nil, []string{"bench", "extra"}, exitUsage, `unexpected argument "extra"`},
-		{nil, []string{"bench", "--engines", "carefinder,solr"}, exitUsage, `unknown engine "solr"`},
-		{nil, []string{"bench", "--workloads", "typical,fast"}, exitUsage, `unknown workload "fast"`},
-		{nil, []string{"bench", "--datasets", "0k"}, exitUsage, `unknown dataset "0k"`},
-		{nil, []string{"bench", "--rate", "100"}, exitUsage, "--rate needs --http"},
-		{nil, []string{"bench", "--http", "--engines", "bleve"}, exitUsage, "include it in the engines"},
-		{nil, []string{"bench", "--http", "--http-duration", "1h"}, exitUsage, "at most 10m0s"},
-		{nil, []string{"bench", "--queries", "0"}, exitUsage, "queries 0"},
-		{map[string]string{"CAREFINDER_ENGINES": "lucene"}, []string{"bench"}, exitUsage, `unknown engine "lucene"`},
-		{map[string]string{"CAREFINDER_SHARED": "/nonexistent"}, []string{"bench", "--datasets", "real"}, exitFailure, "/nonexistent/data/samhsa-directory-2015.csv"},
+		{nil, []string{"--help"}, exitOK, "-http-duration"},
+		{nil, []string{"extra"}, exitUsage, `unexpected argument "extra"`},
+		{nil, []string{"--engines", "carefinder,solr"}, exitUsage, `unknown engine "solr"`},
+		{nil, []string{"--workloads", "typical,fast"}, exitUsage, `unknown workload "fast"`},
+		{nil, []string{"--datasets", "0k"}, exitUsage, `unknown dataset "0k"`},
+		{nil, []string{"--rate", "100"}, exitUsage, "--rate needs --http"},
+		{nil, []string{"--http", "--engines", "bleve"}, exitUsage, "include it in the engines"},
+		{nil, []string{"--http", "--http-duration", "1h"}, exitUsage, "at most 10m0s"},
+		{nil, []string{"--queries", "0"}, exitUsage, "queries 0"},
+		// An operator's environment does not reach the benchmark's flags.
+		{map[string]string{"CAREFINDER_ENGINES": "lucene", "CAREFINDER_DATA": "/nonexistent", "CAREFINDER_CHILD": "1"}, []string{"--datasets", "0k"}, exitUsage, `unknown dataset "0k"`},
+		{map[string]string{"CAREFINDER_SHARED": "/nonexistent"}, []string{"--datasets", "real"}, exitFailure, "/nonexistent/data/samhsa-directory-2015.csv"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -58,7 +71,7 @@ func TestBenchEndToEnd(t *testing.T) {
 		t.Skip("builds three engines in child processes; skipped with -short")
 	}
 	jsonPath := filepath.Join(t.TempDir(), "bench.json")
-	code, out, errs := runCLI(t, nil, "bench", "--synthetic", "5000", "--queries", "40", "--warmup", "4",
+	code, out, errs := runCLI(t, nil, "--synthetic", "5000", "--queries", "40", "--warmup", "4",
 		"--min-time", "0", "--max-time", "5s", "--http", "--http-duration", "1s", "--rate", "300", "--json", jsonPath)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)

@@ -1,29 +1,55 @@
+// Command carefinder-bench measures CareFinder's search against two
+// baselines — Bleve used the obvious way and a brute-force haversine scan —
+// on the real 2015 directory and on synthetic ones, each engine in a child
+// process of its own, and checks every answer against a brute-force oracle.
+//
+//	carefinder-bench [--datasets real,100k] [--engines …] [--http --rate 5000] …
+//
+// It is a development tool, kept out of the carefinder binary; its flags
+// read no environment variables. See the README's performance section.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/carefinder/carefinder/internal/bench"
 )
 
-// benchChildEnv is set in the environment of the processes `bench` starts,
-// so that a test binary standing in for carefinder knows to act as it.
-const benchChildEnv = "CAREFINDER_BENCH_CHILD=1"
+// Exit statuses: 0 success, 1 failure, 2 bad usage.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// childEnv is set in the environment of the processes carefinder-bench
+// starts, so that a test binary standing in for it knows to act as it.
+const childEnv = "CAREFINDER_BENCH_CHILD=1"
 
 // samhsaFile is where the real 2015 directory lives, below the shared
 // reference directory.
 const samhsaFile = "data/samhsa-directory-2015.csv"
 
-// BenchConfig is everything `carefinder bench` needs.
-type BenchConfig struct {
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Config is everything carefinder-bench needs.
+type Config struct {
 	Datasets, Engines, Workloads string
 	Synthetic                    int
 	Queries, BaselineQueries     int
@@ -37,8 +63,15 @@ type BenchConfig struct {
 	AllowMismatch, Child         bool
 }
 
-func benchCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
-	cfg := BenchConfig{}
+// usageError is bad usage: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("carefinder-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := Config{}
 	fs.StringVar(&cfg.Datasets, "datasets", "real,100k", "directories to search, comma-separated: real (the 2015 SAMHSA directory), 100k, 1m (synthetic, fixed seed); 1m takes about a gigabyte per process and a long Bleve build")
 	fs.StringVar(&cfg.Engines, "engines", strings.Join(bench.AllEngines(), ","), "engines to compare, comma-separated")
 	fs.StringVar(&cfg.Workloads, "workloads", strings.Join(bench.AllWorkloads(), ","), "workloads, comma-separated")
@@ -57,27 +90,49 @@ func benchCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	fs.StringVar(&cfg.Data, "data", "", "directory to build the indexes in, inside a temporary directory removed afterwards (default the system's)")
 	fs.StringVar(&cfg.JSON, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&cfg.AllowMismatch, "allow-mismatch", false, "exit 0 even when an engine's answers differ from the oracle's")
-	fs.IntVar(&cfg.Synthetic, "synthetic", 0, "for tests: measure a synthetic directory of this many facilities instead of --datasets")
-	fs.BoolVar(&cfg.Child, "child", false, "internal: run one engine on one dataset as bench's child process (spec on stdin, JSON on stdout)")
-	return func(ctx context.Context, args []string, e env) error {
-		if len(args) > 0 {
-			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
+	fs.IntVar(&cfg.Synthetic, "synthetic", 0, "measure a synthetic directory of this many facilities instead of --datasets")
+	fs.BoolVar(&cfg.Child, "child", false, "run one engine on one dataset as the child process this program starts for it (spec on stdin, JSON on stdout)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: carefinder-bench [flags]\n\nMeasure CareFinder's search against Bleve and a scan, and check every answer.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
 		}
-		logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-		if cfg.Child {
-			return bench.RunChild(ctx, e.stdin, e.stdout, logger)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "carefinder-bench: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	var err error
+	if cfg.Child {
+		err = bench.RunChild(ctx, stdin, stdout, logger)
+	} else {
+		var bc bench.Config
+		if bc, err = cfg.benchConfig(); err == nil {
+			bc.Logger, bc.Stderr = logger, stderr
+			err = bench.Run(ctx, bc, stdout)
 		}
-		bc, err := cfg.benchConfig(e)
-		if err != nil {
-			return err
-		}
-		bc.Logger, bc.Stderr = logger, e.stderr
-		return bench.Run(ctx, bc, e.stdout)
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "carefinder-bench: %v\n", err)
+		fs.Usage()
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "carefinder-bench: %v\n", err)
+		return exitFailure
 	}
 }
 
 // benchConfig checks the flags and turns them into a bench.Config.
-func (cfg *BenchConfig) benchConfig(e env) (bench.Config, error) {
+func (cfg *Config) benchConfig() (bench.Config, error) {
 	bc := bench.Config{
 		Datasets: splitList(cfg.Datasets), Engines: splitList(cfg.Engines), Workloads: splitList(cfg.Workloads),
 		Queries: cfg.Queries, BaselineQueries: cfg.BaselineQueries, Warmup: cfg.Warmup, Concurrency: cfg.Concurrency,
@@ -92,7 +147,7 @@ func (cfg *BenchConfig) benchConfig(e env) (bench.Config, error) {
 		return bc, usageError{"--rate needs --http"}
 	}
 	if bc.SAMHSA == "" && slices.Contains(bc.Datasets, bench.DatasetReal) {
-		shared := e.getenv("CAREFINDER_SHARED")
+		shared := os.Getenv("CAREFINDER_SHARED")
 		if shared == "" {
 			shared = filepath.Join("..", "shared")
 		}
@@ -105,8 +160,8 @@ func (cfg *BenchConfig) benchConfig(e env) (bench.Config, error) {
 	if err != nil {
 		return bc, fmt.Errorf("find this program to start its children: %w", err)
 	}
-	bc.Child = []string{exe, "bench", "--child"}
-	bc.ChildEnv = []string{benchChildEnv}
+	bc.Child = []string{exe, "--child"}
+	bc.ChildEnv = []string{childEnv}
 	return bc, nil
 }
 

@@ -9,12 +9,21 @@ GO ?= go
 run:
 	$(GO) run ./cmd/carefinder serve
 
-## test: every test (PostgreSQL store tests run when CAREFINDER_TEST_POSTGRES is set;
-## tests on the real 2015 directory run when ../shared exists or CAREFINDER_SHARED is set)
+## test: every test, then the packages with concurrency again under the race
+## detector, then (with CAREFINDER_TEST_POSTGRES) the search and web suites on
+## PostgreSQL. Fuzz targets run their seed corpora (testdata/fuzz) as tests.
+## PostgreSQL store tests run when CAREFINDER_TEST_POSTGRES is set; tests on the
+## real 2015 directory when ../shared exists or CAREFINDER_SHARED is set.
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race -short ./search ./web ./directory ./cmd/carefinder
+	@if [ -n "$$CAREFINDER_TEST_POSTGRES" ]; then \
+		echo "CAREFINDER_TEST_STORE=postgres $(GO) test -count=1 -short ./search ./web"; \
+		CAREFINDER_TEST_STORE=postgres $(GO) test -count=1 -short ./search ./web; \
+	fi
 
-## build: the carefinder binary
+## build: the carefinder binary and the benchmark
 build:
 	$(GO) build -o carefinder ./cmd/carefinder
+	$(GO) build -o carefinder-bench ./cmd/carefinder-bench

@@ -2,78 +2,28 @@ package directory_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/internal/storetest"
 )
 
 // storeKinds returns the stores every store test runs against: SQLite
 // always, PostgreSQL when CAREFINDER_TEST_POSTGRES names one (CI sets it and
 // a connection failure fails the test).
 func storeKinds(tb testing.TB) map[string]func(tb testing.TB) *directory.Store {
-	kinds := map[string]func(tb testing.TB) *directory.Store{"sqlite": mustOpenSQLite}
-	if dsn := os.Getenv("CAREFINDER_TEST_POSTGRES"); dsn != "" {
-		kinds["postgres"] = func(tb testing.TB) *directory.Store { return mustOpenPostgres(tb, dsn) }
-	}
-	return kinds
+	return storetest.Kinds()
 }
 
 func mustOpenSQLite(tb testing.TB) *directory.Store {
 	tb.Helper()
-	s, err := directory.Open(context.Background(), filepath.Join(tb.TempDir(), "store.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
-}
-
-// mustOpenPostgres opens a store in a throwaway schema, dropped at the end.
-func mustOpenPostgres(tb testing.TB, dsn string) *directory.Store {
-	tb.Helper()
-	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "cftest_" + hex.EncodeToString(b)
-	admin, err := sqlx.Open("pgx", dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("create schema (is PostgreSQL running at %s?): %v", dsn, err)
-	}
-	tb.Cleanup(func() {
-		a, err := sqlx.Open("pgx", dsn)
-		if err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := directory.Open(ctx, u.String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return storetest.SQLite(tb, tb.TempDir())
 }
 
 func sampleFacility(id string) directory.Facility {

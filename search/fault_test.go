@@ -86,8 +86,8 @@ func TestIndexSurvivesFailedWrites(t *testing.T) {
 			}
 			// Follow keeps trying to replace it, and keeps failing.
 			go fx.index.Follow(ctx, fx.store, search.FollowOptions{Interval: 5 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond})
-			time.Sleep(200 * time.Millisecond)
-			if st := fx.index.Stats(); st.Broken == "" || st.NextRebuild.IsZero() {
+			waitFor(t, "a failed try to replace the generation", func() bool { return !fx.index.Stats().NextRebuild.IsZero() })
+			if st := fx.index.Stats(); st.Broken == "" {
 				t.Errorf("while the disk is full: %+v", st)
 			}
 			if n := textTotal(t, fx.index, "recovery"); n != len(all) {

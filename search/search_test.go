@@ -17,6 +17,7 @@ import (
 
 	"github.com/carefinder/carefinder/directory"
 	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/internal/storetest"
 	"github.com/carefinder/carefinder/search"
 )
 
@@ -31,14 +32,11 @@ type fixture struct {
 	all   []directory.Facility
 }
 
+// mustStore opens the store in dir: SQLite, or PostgreSQL with
+// CAREFINDER_TEST_STORE=postgres (see internal/storetest).
 func mustStore(tb testing.TB, dir string) *directory.Store {
 	tb.Helper()
-	s, err := directory.Open(context.Background(), filepath.Join(dir, "store.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return storetest.Open(tb, dir)
 }
 
 // mustIndex stores facilities in a fresh SQLite store and opens an index

@@ -192,7 +192,12 @@ func loadSnapshot(dir string, bits *termBits) (*catalog, int64, error) {
 		return nil, 0, err
 	}
 	defer f.Close()
-	r := &snapReader{r: bufio.NewReaderSize(f, 1<<16)}
+	return readSnapshot(f, bits)
+}
+
+// readSnapshot reads a catalog saved by saveSnapshot.
+func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
+	r := &snapReader{r: bufio.NewReaderSize(in, 1<<16)}
 	magic := make([]byte, len(snapshotMagic))
 	r.read(magic)
 	if r.err != nil || string(magic) != snapshotMagic {
@@ -207,7 +212,9 @@ func loadSnapshot(dir string, bits *termBits) (*catalog, int64, error) {
 		return nil, 0, errBadSnapshot
 	}
 	cat := newCatalog(bits)
-	cat.entries = make([]entry, 0, n)
+	// A damaged count must not reserve gigabytes: start small and grow
+	// with the entries actually read.
+	cat.entries = make([]entry, 0, min(n, 1<<16))
 	for range n {
 		id := r.str()
 		lon := math.Float64frombits(r.u64())

@@ -413,10 +413,10 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	var scores map[string]float64
+	var within []string
 	if q.Text != "" {
 		// Within a radius, the catalog names the few facilities that can
 		// qualify, and Bleve scores the text of those alone.
-		var within []string
 		if q.HasLocation && q.RadiusKm > 0 {
 			ix.mu.RLock()
 			within = ix.cat.candidates(&q, maxTextCandidates)
@@ -428,13 +428,29 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 	}
 	ix.mu.RLock()
+	res, err := ix.cat.run(ctx, &q, scores, within != nil)
+	ix.mu.RUnlock()
+	if err != nil || res.Total > 0 || within == nil || !q.HasLocation || q.RadiusKm == 0 {
+		return res, err
+	}
+	// Nothing matched the text within the radius: how far is the nearest
+	// match anywhere?
+	everywhere, err := ix.textScores(ctx, &q, nil)
+	if err != nil {
+		return nil, err
+	}
+	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.cat.run(ctx, &q, scores)
+	if d, ok := ix.cat.nearest(q.Center, ix.bits.filters(&q), everywhere); ok {
+		res.NearestKm = &d
+	}
+	return res, nil
 }
 
 // textScores asks Bleve for every facility matching q's text, with its
-// relevance score: among within when it is not nil, else among those that
-// pass q's filters.
+// relevance score: among within when it is not nil, else everywhere. The
+// filters are left to the catalog: facilities that fail one group's filter
+// still count in that group's facets.
 func (ix *Index) textScores(ctx context.Context, q *Query, within []string) (map[string]float64, error) {
 	if within != nil && len(within) == 0 {
 		return map[string]float64{}, nil
@@ -451,18 +467,6 @@ func (ix *Index) textScores(ctx context.Context, q *Query, within []string) (map
 	if within != nil {
 		ids := bleve.NewDocIDQuery(within)
 		conj.AddQuery(ids)
-	} else {
-		for _, g := range directory.Groups() {
-			if slugs := q.Filters[g]; len(slugs) > 0 {
-				var any []bquery.Query
-				for _, s := range slugs {
-					tq := bleve.NewTermQuery(s)
-					tq.SetField(string(g))
-					any = append(any, tq)
-				}
-				conj.AddQuery(bleve.NewDisjunctionQuery(any...))
-			}
-		}
 	}
 	// Words found in the name itself (exactly: the fuzzy match is above)
 	// rank a facility higher.

@@ -80,6 +80,24 @@ type searchResponse struct {
 	Results    []resultJSON `json:"results"`
 	Facets     facetsJSON   `json:"facets"`
 	NextCursor *string      `json:"next_cursor"`
+	// Nearest is set on an empty answer to a search with a location: how
+	// far the nearest facility matching the filters and text is.
+	Nearest *nearestJSON `json:"nearest,omitempty"`
+}
+
+// nearestJSON is the distance to the nearest match, anywhere, of a search
+// that found nothing within its radius.
+type nearestJSON struct {
+	DistanceKm float64 `json:"distance_km"`
+	DistanceMi float64 `json:"distance_mi"`
+}
+
+// newNearest returns the nearest match of res, or nil.
+func newNearest(res *search.Result) *nearestJSON {
+	if res.NearestKm == nil {
+		return nil
+	}
+	return &nearestJSON{DistanceKm: round(*res.NearestKm), DistanceMi: round(geo.KmToMi(*res.NearestKm))}
 }
 
 // resultJSON is one facility found. Distances are present only when the
@@ -145,6 +163,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 		Results:    results,
 		Facets:     facetsJSON{s.tax, res.Facets},
 		NextCursor: next,
+		Nearest:    newNearest(res),
 	})
 }
 

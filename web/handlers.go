@@ -204,30 +204,3 @@ func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Write(openAPIDoc)
 	return nil
 }
-
-// rootPage is a placeholder home page until the search page exists. It
-// leads with the crisis lines: someone may land here in need of them.
-const rootPage = `<!doctype html>
-<html lang="en">
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CareFinder</title>
-<h1>CareFinder</h1>
-<p>In crisis? Call or text <a href="tel:988">988</a>.
-Treatment referral helpline: <a href="tel:+18006624357">1-800-662-4357</a> (free, 24/7).</p>
-<p>Find addiction treatment near you through the API:
-<a href="/api/v1/search?near=37203&amp;care=detox">/api/v1/search?near=37203&amp;care=detox</a>.
-It is described in <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>
-</html>
-`
-
-// serveRoot answers GET /.
-func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(rootPage)))
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(rootPage))
-	return nil
-}

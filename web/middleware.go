@@ -169,6 +169,10 @@ func securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
+		// Nothing runs or loads unless a response says otherwise (pages
+		// set their own policy); geolocation only for this site's pages.
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
 		next.ServeHTTP(w, r)
 	})
 }
@@ -193,7 +197,7 @@ func cors(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
 			h.Set("Access-Control-Allow-Headers", "Accept, Accept-Language, Content-Type, X-Request-Id")
 			h.Set("Access-Control-Max-Age", strconv.Itoa(corsMaxAgeSeconds))
 			w.WriteHeader(http.StatusNoContent)

@@ -170,7 +170,13 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 // parseSearch reads and checks every parameter of a search. Each error
 // names the parameter at fault.
 func (s *Server) parseSearch(r *http.Request) (*searchRequest, error) {
-	p, err := parseParams(r, searchParamNames...)
+	return s.parseSearchWith(r, searchParamNames)
+}
+
+// parseSearchWith is parseSearch for an endpoint that accepts the names
+// allowed: the search page takes the API's parameters and lang.
+func (s *Server) parseSearchWith(r *http.Request, allowed []string) (*searchRequest, error) {
+	p, err := parseParams(r, allowed...)
 	if err != nil {
 		return nil, err
 	}

@@ -318,7 +318,9 @@ func (s *Server) newSearchForm(l Lang, v url.Values) searchForm {
 }
 
 // Checked reports whether the form has g=slug.
-func (f searchForm) Checked(g directory.Group, slug string) bool { return slices.Contains(f.Filters[g], slug) }
+func (f searchForm) Checked(g directory.Group, slug string) bool {
+	return slices.Contains(f.Filters[g], slug)
+}
 
 // searchView is the results page's content.
 type searchView struct {
@@ -362,21 +364,21 @@ type groupView struct {
 
 // resultView is one facility in the results.
 type resultView struct {
-	N           int
-	ID          string
-	Name        string
-	Subtitle    string
-	Distance    string
-	Address     string
-	Lat, Lon    string
-	Care        []string
-	Payment     []string
-	Phone       string
-	Tel         template.URL
-	Directions  string
-	Website     string
-	Open247     bool
-	DetailURL   string
+	N          int
+	ID         string
+	Name       string
+	Subtitle   string
+	Distance   string
+	Address    string
+	Lat, Lon   string
+	Care       []string
+	Payment    []string
+	Phone      string
+	Tel        template.URL
+	Directions string
+	Website    string
+	Open247    bool
+	DetailURL  string
 }
 
 // pageSearchParams are the parameters /search takes: the API's, and lang.
@@ -784,7 +786,6 @@ type reportForm struct {
 	Errors  map[string]string
 	Thanks  bool
 }
-
 
 // serveFacilityPage answers GET /facilities/{id}: the full record from the
 // store.

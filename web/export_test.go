@@ -44,3 +44,9 @@ func (s *Server) WithChain(h http.Handler) http.Handler {
 
 // SearchParamNames are the parameters the search endpoint accepts.
 var SearchParamNames = searchParamNames
+
+// TelURL is telURL.
+var TelURL = telURL
+
+// Messages is the interface's message catalogue.
+var Messages = messages

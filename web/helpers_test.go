@@ -118,6 +118,13 @@ func (s *syncBuffer) String() string {
 // idRemoved, indexes the rest and serves them.
 func mustServer(tb testing.TB) *env {
 	tb.Helper()
+	return mustServerWith(tb, fixtureFacilities(), []string{idRemoved}, nil)
+}
+
+// mustServerWith serves facilities, less the removed ones, with the
+// Config changed by configure (when not nil).
+func mustServerWith(tb testing.TB, all []directory.Facility, removed []string, configure func(*web.Config)) *env {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	store, err := directory.Open(ctx, filepath.Join(dir, "store.db"))
@@ -125,12 +132,13 @@ func mustServer(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	all := fixtureFacilities()
 	if _, err := store.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
 		tb.Fatal(err)
 	}
-	if err := store.Delete(ctx, idRemoved); err != nil {
-		tb.Fatal(err)
+	for _, id := range removed {
+		if err := store.Delete(ctx, id); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	index, err := search.Open(ctx, filepath.Join(dir, "index"), store, directory.DefaultTaxonomy())
 	if err != nil {
@@ -144,11 +152,11 @@ func mustServer(tb testing.TB) *env {
 	e := &env{store: store, index: index, gaz: gaz, logs: &syncBuffer{}, ready: &atomic.Bool{}}
 	e.ready.Store(true)
 	for _, f := range all {
-		if f.ID != idRemoved {
+		if !slices.Contains(removed, f.ID) {
 			e.active = append(e.active, f)
 		}
 	}
-	e.server = web.NewServer(web.Config{
+	cfg := web.Config{
 		Index:     index,
 		Store:     store,
 		Gazetteer: gaz,
@@ -156,7 +164,11 @@ func mustServer(tb testing.TB) *env {
 		Logger:    slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Version:   "test-1.2.3",
 		Ready:     e.ready.Load,
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	e.server = web.NewServer(cfg)
 	e.srv = httptest.NewServer(e.server.Handler())
 	tb.Cleanup(e.srv.Close)
 	return e

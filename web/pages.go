@@ -490,6 +490,12 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 		parts = append(parts, p.T("for_words", q.Text))
 	}
 	v.Status = strings.Join(parts, " ") + "."
+	if res.Total == 0 {
+		v.Status = p.T("none_found_plain")
+		if radius != "" {
+			v.Status = p.T("none_found", radius, place)
+		}
+	}
 
 	base := pageQuery(raw, l)
 	for i, h := range res.Hits {

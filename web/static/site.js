@@ -24,13 +24,11 @@
     });
   }
 
-  // The results count is a live region: setting it again after load makes
-  // screen readers announce it.
-  var count = document.getElementById("count");
-  if (count) {
-    var said = count.textContent;
-    count.textContent = "";
-    setTimeout(function () { count.textContent = said; }, 300);
+  // Screen readers announce the results count when it arrives in the
+  // (empty) live region after the page has loaded.
+  var count = document.getElementById("count"), announce = document.getElementById("announce");
+  if (count && announce) {
+    setTimeout(function () { announce.textContent = count.textContent; }, 300);
   }
 
   var filters = document.querySelector(".filterbox");

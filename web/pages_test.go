@@ -3,9 +3,9 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"html"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"

@@ -85,17 +85,23 @@ func (s *Server) clientHash(r *http.Request) string {
 
 // sameOrigin reports whether a form post comes from this site's own pages:
 // the browser's Sec-Fetch-Site and Origin headers, when sent, must say so.
+// The pages' no-referrer policy makes browsers send "Origin: null" with
+// their own forms; Sec-Fetch-Site must then vouch for the post.
 func sameOrigin(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
+	site := r.Header.Get("Sec-Fetch-Site")
+	switch site {
 	case "", "same-origin", "none":
 	default:
 		return false
 	}
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	switch origin {
+	case "":
 		return true // an old browser: the form's token still guards
+	case "null":
+		return site == "same-origin"
 	}
-	u, err := url.Parse(origin) // "null" has no host: refused
+	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host
 }
 

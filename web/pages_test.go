@@ -464,12 +464,23 @@ func reportToken(t *testing.T, e *env, id string) string {
 	return string(m[1])
 }
 
-// postForm posts the report form as a browser would, from origin.
+// postForm posts the report form as a browser would, from origin
+// ("null+cross-site" sends Origin: null and Sec-Fetch-Site: cross-site,
+// "null" Origin: null from the site itself, as the pages' no-referrer
+// policy makes browsers do).
 func postForm(t *testing.T, e *env, id, origin string, form url.Values) response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/facilities/"+id+"/report?lang=en", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if origin != "" {
+	switch origin {
+	case "":
+	case "null":
+		req.Header.Set("Origin", "null")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	case "null+cross-site":
+		req.Header.Set("Origin", "null")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+	default:
 		req.Header.Set("Origin", origin)
 	}
 	client := *e.srv.Client()
@@ -512,6 +523,7 @@ func TestReportForm(t *testing.T) {
 		want   string
 	}{
 		{"other site", "https://evil.example", good, http.StatusForbidden, "This form expired"},
+		{"other site, Origin null", "null+cross-site", good, http.StatusForbidden, "This form expired"},
 		{"bad token", e.srv.URL, url.Values{"token": {"1.abc"}, "kind": {"closed"}}, http.StatusForbidden, "This form expired"},
 		{"token of another facility", e.srv.URL, url.Values{"token": {reportToken(t, e, idExt)}, "kind": {"closed"}}, http.StatusForbidden, "This form expired"},
 		{"no kind", e.srv.URL, url.Values{"token": {token}, "message": {"hm"}}, http.StatusBadRequest, "Choose what is wrong."},
@@ -533,8 +545,12 @@ func TestReportForm(t *testing.T) {
 
 	// 5 at once per client, then refused.
 	statuses := []int{}
-	for range 6 {
-		statuses = append(statuses, postForm(t, e, idHispano, e.srv.URL, good).status)
+	for i := range 6 {
+		origin := e.srv.URL
+		if i == 0 {
+			origin = "null" // its own page, under the no-referrer policy
+		}
+		statuses = append(statuses, postForm(t, e, idHispano, origin, good).status)
 	}
 	if diff := cmp.Diff([]int{303, 303, 303, 303, 429, 429}, statuses); diff != "" {
 		t.Errorf("statuses after the first report (-want +got):\n%s", diff)

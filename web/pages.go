@@ -241,6 +241,18 @@ func (s *Server) termLabel(l Lang, g directory.Group, slug string) string {
 	return slug
 }
 
+// termLabels joins the labels of slugs of group g.
+func (s *Server) termLabels(l Lang, g directory.Group, slugs []string) string {
+	var b strings.Builder
+	for i, slug := range slugs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.termLabel(l, g, slug))
+	}
+	return b.String()
+}
+
 // searchForm is the search form's fields as the person left them, with the
 // message for the field at fault.
 type searchForm struct {
@@ -343,6 +355,13 @@ type searchView struct {
 	NoneAnywhere bool
 	Remove       []link
 	Map          mapView
+	// Words every result repeats, looked up once per page.
+	Words resultWords
+}
+
+// resultWords are the labels each result shows.
+type resultWords struct {
+	Care, Payment, Directions, Website, Open247 string
 }
 
 // mapView is what the map script needs, as data attributes.
@@ -371,9 +390,10 @@ type resultView struct {
 	Distance   string
 	Address    string
 	Lat, Lon   string
-	Care       []string
-	Payment    []string
+	Care       string
+	Payment    string
 	Phone      string
+	Call       string
 	Tel        template.URL
 	Directions string
 	Website    string
@@ -498,6 +518,8 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 	}
 
 	base := pageQuery(raw, l)
+	v.Words = resultWords{Care: p.T("care_label"), Payment: p.T("payment_label"), Directions: p.T("directions"),
+		Website: p.T("website"), Open247: p.T("open247")}
 	for i, h := range res.Hits {
 		v.Results = append(v.Results, s.newResultView(l, i+1, h))
 	}
@@ -579,6 +601,43 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 			v.Remove = append(v.Remove, link{Text: p.T("remove", s.termLabel(l, g, slug)), URL: "/search?" + drop.Encode()})
 		}
 	}
+}
+
+// FiltersHTML renders the filter groups: many small choices, each with
+// its count, written directly rather than through the template engine,
+// whose per-value reflection made them most of the page's time. Every
+// value is escaped here; they come from the taxonomy and the counts, never
+// from the directory.
+func (v *searchView) FiltersHTML() template.HTML {
+	var b strings.Builder
+	esc := template.HTMLEscapeString
+	for _, g := range v.Groups {
+		b.WriteString(`<details class="group"`)
+		if g.Open {
+			b.WriteString(" open")
+		}
+		label := esc(g.Label)
+		b.WriteString(">\n<summary>" + label + "</summary>\n<fieldset>\n<legend class=\"vh\">" + label + "</legend>\n")
+		for _, t := range g.Terms {
+			group, slug := esc(string(t.Group)), esc(t.Slug)
+			id := "f-" + group + "-" + slug
+			b.WriteString(`<div class="check`)
+			if t.Child {
+				b.WriteString(" child")
+			}
+			b.WriteString(`">` + "\n" + `<input type="checkbox" id="` + id + `" name="` + group + `" value="` + slug + `"`)
+			if t.Checked {
+				b.WriteString(" checked")
+			}
+			b.WriteString(">\n" + `<label for="` + id + `">` + esc(t.Label) + ` <span class="n">(` + strconv.Itoa(t.Count) + ")</span></label>\n")
+			if t.Explanation != "" {
+				b.WriteString(`<p class="x">` + esc(t.Explanation) + "</p>\n")
+			}
+			b.WriteString("</div>\n")
+		}
+		b.WriteString("</fieldset>\n</details>\n")
+	}
+	return template.HTML(b.String()) // escaped above
 }
 
 // widerRadii are the radii, in miles, an empty answer offers.
@@ -677,12 +736,9 @@ func (s *Server) newResultView(l Lang, n int, h search.Hit) resultView {
 		v.Distance = formatMiles(l, geo.KmToMi(h.DistanceKm))
 	}
 	v.Tel = telURL(v.Phone)
-	for _, slug := range f.Services.Care {
-		v.Care = append(v.Care, s.termLabel(l, directory.GroupCare, slug))
-	}
-	for _, slug := range f.Services.Payment {
-		v.Payment = append(v.Payment, s.termLabel(l, directory.GroupPayment, slug))
-	}
+	v.Call = translate(l, "call", v.Phone)
+	v.Care = s.termLabels(l, directory.GroupCare, f.Services.Care)
+	v.Payment = s.termLabels(l, directory.GroupPayment, f.Services.Payment)
 	return v
 }
 

@@ -30,7 +30,9 @@ func run(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
 }
 
 // loaded waits until a new page has replaced the one marked stale.
-func loaded() chromedp.Action { return waitFor(`!window.__stale && document.readyState === "complete"`) }
+func loaded() chromedp.Action {
+	return waitFor(`!window.__stale && document.readyState === "complete"`)
+}
 
 // waitFor evaluates expr until it is true, through page loads (whose
 // errors, "context destroyed" and the like, only mean: not yet).

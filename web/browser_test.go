@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -88,6 +89,17 @@ func evalString(t *testing.T, ctx context.Context, expr string) string {
 	return s
 }
 
+// viewportShot saves what the screen shows (not the whole page) as
+// name.png in the artifacts directory: the pictures the README shows.
+func viewportShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	var png []byte
+	run(t, ctx, chromedp.CaptureScreenshot(&png))
+	if err := os.WriteFile(filepath.Join(browsertest.ArtifactDir(t), name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // countDialogs counts the JavaScript dialogs (alert) a tab opens, and
 // dismisses them.
 func countDialogs(ctx context.Context) *atomic.Int32 {
@@ -128,6 +140,7 @@ func TestBrowser(t *testing.T) {
 		if href := evalString(t, ctx, `document.querySelector("li.result a.call").getAttribute("href")`); !strings.HasPrefix(href, "tel:+1615555") {
 			t.Errorf("first Call link %q", href)
 		}
+		viewportShot(t, ctx, "screen-results-phone")
 		// On a phone the map waits for the button.
 		if !evalBool(t, ctx, `document.getElementById("map").hidden && !document.querySelector(".maptoggle").hidden`) {
 			t.Error("phone: the map should be hidden behind a visible Show map button")
@@ -306,6 +319,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%d call buttons", n)
 		}
 		browsertest.Screenshot(t, ctx, "results-desktop")
+		viewportShot(t, ctx, "screen-results-desktop")
 	})
 
 	t.Run("320 px and 200% zoom", func(t *testing.T) {

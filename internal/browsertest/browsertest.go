@@ -93,6 +93,13 @@ func Start(tb testing.TB) *Browser {
 	// The flags keep Chromium off the network but for the pages under
 	// test: this machine refuses other connections, and Chromium's
 	// background ones would otherwise pile up.
+	// The profile is removed by hand, not by tb.TempDir: Chromium's helper
+	// processes may still be writing to it for a moment after the browser
+	// exits, which makes TempDir's cleanup fail the test.
+	profile, err := os.MkdirTemp("", "carefinder-chromium-")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -100,7 +107,7 @@ func Start(tb testing.TB) *Browser {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
@@ -117,11 +124,18 @@ func Start(tb testing.TB) *Browser {
 	if err := chromedp.Run(root); err != nil { // starts the browser
 		cancelRoot()
 		cancelAlloc()
+		os.RemoveAll(profile)
 		tb.Fatalf("start Chromium %s: %v", path, err)
 	}
 	tb.Cleanup(func() {
 		cancelRoot()
 		cancelAlloc()
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	return &Browser{alloc: alloc, root: root}
 }

@@ -300,6 +300,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("map and list in step", func(t *testing.T) {
 		ctx := b.NewTab(t)
 		run(t, ctx, chromedp.Navigate(base+"/search?near=37203"), waitFor(`document.getElementById("map").dataset.ready === "true"`))
+		viewportShot(t, ctx, "screen-results-desktop")
 		if n := evalInt(t, ctx, `document.querySelectorAll(".leaflet-marker-icon").length`); n != 20 {
 			t.Errorf("%d markers for 20 results", n)
 		}
@@ -319,7 +320,6 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("%d call buttons", n)
 		}
 		browsertest.Screenshot(t, ctx, "results-desktop")
-		viewportShot(t, ctx, "screen-results-desktop")
 	})
 
 	t.Run("320 px and 200% zoom", func(t *testing.T) {

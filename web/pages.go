@@ -488,6 +488,7 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 			place = p.T("your_location")
 		}
 		v.Heading = p.T("results_title", place)
+		p.Title = v.Heading
 	}
 	radius := ""
 	if q.HasLocation && q.RadiusKm > 0 {

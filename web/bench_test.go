@@ -65,8 +65,9 @@ func BenchmarkSearch(b *testing.B) {
 // 2015 directory (skipped without ../shared): the typical search — a ZIP
 // centroid, 25 miles, one or two kinds of care, a third of the time a
 // payment — through the whole handler chain, HTML rendered, as
-// /search?lat=…&lon=…&radius=25mi&care=…[&payment=…]. It reports the
-// median and 99th percentile beside ns/op.
+// /search?lat=…&lon=…&radius=25mi&care=…[&payment=…] (page), and the same
+// searches from the JSON API (api), for scale. It reports the median and
+// 99th percentile beside ns/op.
 //
 //	go test -run '^$' -bench SearchPage -benchtime 3000x ./web
 func BenchmarkSearchPage(b *testing.B) {
@@ -102,25 +103,31 @@ func BenchmarkSearchPage(b *testing.B) {
 		if rng.IntN(3) == 0 {
 			q.Set("payment", pay[rng.IntN(len(pay))])
 		}
-		paths[i] = "/search?" + q.Encode()
+		paths[i] = q.Encode()
 	}
-	lat := make([]time.Duration, 0, b.N)
-	bytes := 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		start := time.Now()
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, paths[i%len(paths)], nil))
-		lat = append(lat, time.Since(start))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("%s: %d", paths[i%len(paths)], rec.Code)
-		}
-		bytes += rec.Body.Len()
+	// page is the results page; api the same searches as JSON, for scale.
+	for _, tc := range []struct{ name, prefix string }{{"page", "/search?"}, {"api", "/api/v1/search?"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			bytes := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				path := tc.prefix + paths[i%len(paths)]
+				start := time.Now()
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+				lat = append(lat, time.Since(start))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d", path, rec.Code)
+				}
+				bytes += rec.Body.Len()
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-µs")
+			b.ReportMetric(float64(bytes)/float64(b.N), "bytes/op")
+		})
 	}
-	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-µs")
-	b.ReportMetric(float64(bytes)/float64(b.N), "html-bytes/op")
 }

@@ -267,7 +267,8 @@ func ArtifactDir(tb testing.TB) string {
 func Screenshot(tb testing.TB, ctx context.Context, name string) string {
 	tb.Helper()
 	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 90)); err != nil {
+	// Quality 100 makes a PNG; below it chromedp encodes a JPEG.
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		tb.Fatalf("screenshot %s: %v", name, err)
 	}
 	path := filepath.Join(ArtifactDir(tb), name+".png")

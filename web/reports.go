@@ -39,7 +39,6 @@ const (
 	codeRateLimited      = "rate_limited"
 	codeUnsupportedMedia = "unsupported_media_type"
 	codeTooLarge         = "payload_too_large"
-	codeForbidden        = "forbidden"
 )
 
 // formToken returns the token a report form for facility id carries: when

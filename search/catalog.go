@@ -26,6 +26,9 @@ func (s termSet) has(bit int) bool { return s[bit>>6]&(1<<(bit&63)) != 0 }
 func (s termSet) intersects(o termSet) bool {
 	return s[0]&o[0] != 0 || s[1]&o[1] != 0 || s[2]&o[2] != 0 || s[3]&o[3] != 0
 }
+func (s termSet) and(o termSet) termSet {
+	return termSet{s[0] & o[0], s[1] & o[1], s[2] & o[2], s[3] & o[3]}
+}
 
 // termBits numbers the taxonomy's terms, group by group: runs holds, in
 // display order, each group's range of bits.
@@ -34,7 +37,9 @@ type termBits struct {
 	bit   map[directory.TermRef]int
 	terms []directory.TermRef
 	runs  []groupRun
-	valid termSet // every bit that names a term
+	// groupSet holds, per group in display order, the bits of its terms.
+	groupSet []termSet
+	valid    termSet // every bit that names a term
 }
 
 // groupRun is the bits first..end-1 of one group.
@@ -53,6 +58,11 @@ func newTermBits(tax *directory.Taxonomy) *termBits {
 			tb.terms = append(tb.terms, ref)
 		}
 		tb.runs = append(tb.runs, groupRun{g, first, len(tb.terms)})
+		var set termSet
+		for b := first; b < len(tb.terms); b++ {
+			set.add(b)
+		}
+		tb.groupSet = append(tb.groupSet, set)
 	}
 	if len(tb.terms) > len(termSet{})*64 {
 		panic("search: taxonomy has more terms than termSet holds; widen termSet")
@@ -165,35 +175,74 @@ func (b bitset) clear(i int) {
 	}
 }
 
-// countAll returns how many facilities pass the filter masks, nationwide,
-// their facet counts, and the set of their positions.
-func (c *catalog) countAll(masks []termSet) (int, facetCounts, bitset) {
-	f := slices.Clone(c.alive)
-	group := make(bitset, len(f))
-	for _, m := range masks {
-		clear(group)
+// countAll returns how many facilities pass the filters, nationwide,
+// their (disjunctive) facet counts, and the set of their positions. A
+// filtered group's terms are counted over the facilities that pass every
+// other group's filter.
+func (c *catalog) countAll(fs *filterSet) (int, facetCounts, bitset) {
+	filters := fs.groups // the caller handles a region: the term sets do not know it
+	// in[k] holds the facilities that pass filter k.
+	in := make([]bitset, len(filters))
+	for k, flt := range filters {
+		in[k] = make(bitset, len(c.alive))
 		for b := range c.bits.terms {
-			if m.has(b) {
-				for w, x := range c.byTerm[b] {
-					group[w] |= x
+			if flt.mask.has(b) {
+				for w, x := range c.byTerm[b][:min(len(c.byTerm[b]), len(c.alive))] {
+					in[k][w] |= x
 				}
 			}
 		}
-		for w := range f {
-			f[w] &= group[w]
-		}
 	}
+	// and returns alive ∩ every in[k] but skip's (skip -1: all).
+	and := func(dst bitset, skip int) bitset {
+		dst = append(dst[:0], c.alive...)
+		for k := range in {
+			if k == skip {
+				continue
+			}
+			for w := range dst {
+				dst[w] &= in[k][w]
+			}
+		}
+		return dst
+	}
+	f := and(nil, -1)
 	total := 0
 	for _, x := range f {
 		total += bits.OnesCount64(x)
 	}
 	counts := make(facetCounts, len(c.bits.terms))
-	for b, set := range c.byTerm {
+	count := func(b int, over bitset) {
+		set := c.byTerm[b]
 		n := 0
-		for w, x := range set[:min(len(set), len(f))] {
-			n += bits.OnesCount64(x & f[w])
+		for w, x := range set[:min(len(set), len(over))] {
+			n += bits.OnesCount64(x & over[w])
 		}
 		counts[b] = n
+	}
+	// Which filter, if any, each bit's group has.
+	owner := make([]int, len(c.bits.terms))
+	for b := range owner {
+		owner[b] = -1
+		for k, flt := range filters {
+			if flt.group.has(b) {
+				owner[b] = k
+			}
+		}
+	}
+	for b := range c.byTerm {
+		if owner[b] < 0 {
+			count(b, f)
+		}
+	}
+	var except bitset
+	for k := range filters {
+		except = and(except, k)
+		for b := range c.byTerm {
+			if owner[b] == k {
+				count(b, except)
+			}
+		}
 	}
 	return total, counts, f
 }
@@ -364,9 +413,9 @@ func (fc facetCounts) add(s termSet) {
 // generation whose Bleve index may not be read: every word of the text must
 // be, after the same English analysis and within Bleve's automatic
 // fuzziness, a word of the facility's name, alternate names or city, or
-// name a service it offers. Words in the name score more. It applies q's
-// filters and radius like candidates, and returns the scores of the
-// matches.
+// name a service it offers. Words in the name score more. Like the Bleve
+// text search it stands in for, it leaves the filters to run and keeps to
+// q's radius; it returns the scores of the matches.
 func (c *catalog) textFallback(q *Query, lm *labelMatcher) map[string]float64 {
 	type queryWord struct {
 		toks  []string
@@ -388,7 +437,6 @@ func (c *catalog) textFallback(q *Query, lm *labelMatcher) map[string]float64 {
 	if len(words) == 0 {
 		return scores
 	}
-	masks := c.bits.filterMasks(q)
 	near := func(a []string, q string) bool {
 		fuzz := searcher.GetAutoFuzziness(q)
 		for _, t := range a {
@@ -400,7 +448,7 @@ func (c *catalog) textFallback(q *Query, lm *labelMatcher) map[string]float64 {
 	}
 	for i := range c.entries {
 		e := &c.entries[i]
-		if !e.passes(masks, q.Region) {
+		if !e.alive() {
 			continue
 		}
 		if q.HasLocation && q.RadiusKm > 0 && geo.DistanceKm(q.Center, e.pt) > q.RadiusKm {

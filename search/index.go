@@ -658,10 +658,10 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	var scores map[string]float64
+	var within []string
 	if q.Text != "" {
 		// Within a radius, the catalog names the few facilities that can
 		// qualify, and Bleve scores the text of those alone.
-		var within []string
 		if q.HasLocation && q.RadiusKm > 0 {
 			within = g.cat.candidates(&q, maxTextCandidates)
 		}
@@ -673,16 +673,32 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 			return nil, err
 		}
 	}
-	if res, err = g.cat.run(ctx, &q, scores); err != nil {
+	if res, err = g.cat.run(ctx, &q, scores, within != nil); err != nil {
 		return nil, err
 	}
 	res.Seq = g.seq
+	if res.Total > 0 || within == nil || !q.HasLocation || q.RadiusKm == 0 {
+		return res, nil
+	}
+	// Nothing matched the text within the radius: how far is the nearest
+	// match anywhere? (The same generation answers.)
+	var everywhere map[string]float64
+	if g.brokenBy() != nil {
+		everywhere = g.cat.textFallback(&Query{Text: q.Text}, ix.labels)
+	} else if everywhere, err = ix.textScores(ctx, g, &q, nil); err != nil {
+		return nil, err
+	}
+	if d, ok := g.cat.nearest(q.Center, ix.bits.filters(&q), everywhere); ok {
+		res.NearestKm = &d
+	}
 	return res, nil
 }
 
 // textScores asks g's Bleve index for every facility matching q's text,
-// with its relevance score: among within when it is not nil, else among
-// those that pass q's filters. The caller holds g.mu for reading.
+// with its relevance score: among within when it is not nil, else
+// everywhere. The filters are left to the catalog: facilities that fail
+// one group's filter still count in that group's facets. The caller holds
+// g.mu for reading.
 func (ix *Index) textScores(ctx context.Context, g *generation, q *Query, within []string) (map[string]float64, error) {
 	if within != nil && len(within) == 0 {
 		return map[string]float64{}, nil
@@ -694,18 +710,6 @@ func (ix *Index) textScores(ctx context.Context, g *generation, q *Query, within
 	if within != nil {
 		ids := bleve.NewDocIDQuery(within)
 		conj.AddQuery(ids)
-	} else {
-		for _, grp := range directory.Groups() {
-			if slugs := q.Filters[grp]; len(slugs) > 0 {
-				var any []bquery.Query
-				for _, s := range slugs {
-					tq := bleve.NewTermQuery(s)
-					tq.SetField(string(grp))
-					any = append(any, tq)
-				}
-				conj.AddQuery(bleve.NewDisjunctionQuery(any...))
-			}
-		}
 	}
 	// Words found in the name itself (exactly: the fuzzy match is above)
 	// rank a facility higher.

@@ -87,9 +87,19 @@ type Hit struct {
 type Result struct {
 	Total int
 	Hits  []Hit
-	// Facets counts, for every term of every group, the matching
-	// facilities that offer it (parents count their children's).
-	Facets     map[directory.Group]map[string]int
+	// Facets counts, for every term of every group, the facilities that
+	// offer it (parents count their children's) among those that match
+	// the query — disjunctively: a group that has a filter is counted as
+	// if its own filter were not set (the other groups' filters, the
+	// location and the text still apply), so that each count says what
+	// ticking that term would give. Groups without a filter are counted
+	// over the matches themselves.
+	Facets map[directory.Group]map[string]int
+	// NearestKm is set when nothing matched (Total 0) a query with a
+	// location and a finite radius: the distance from the center to the
+	// nearest facility that matches the filters and text anywhere. It is
+	// nil when none does, or when the query did not call for it.
+	NearestKm  *float64
 	NextCursor string
 	// Seq is the last change of the store the answer reflects: every
 	// part of it (text, location, facets) comes from the same state.
@@ -239,35 +249,96 @@ func less(s Sort, a, b *match) int {
 	return strings.Compare(a.e.id, b.e.id)
 }
 
-// passes reports whether e is alive, offers, in every filtered group, one
-// of the terms asked for (masks: one per group), and is inside the region
-// r when there is one.
-func (e *entry) passes(masks []termSet, r *Region) bool {
-	if !e.alive() {
-		return false
-	}
-	for _, m := range masks {
-		if !e.terms.intersects(m) {
-			return false
-		}
-	}
+// groupFilter is one group's filter as bits: a facility passes it if it
+// offers one of the terms of mask; group holds every term of the group,
+// for counting the group's facets without its own filter.
+type groupFilter struct {
+	mask  termSet
+	group termSet
+}
+
+// filterSet is everything but the location and text that a facility must
+// satisfy: a filter per filtered group, and the region, when there is one.
+// The region is no facet: a facility outside it counts nowhere.
+type filterSet struct {
+	groups []groupFilter
+	region *Region
+}
+
+// inRegion reports whether e is inside the query's region, if it has one.
+func (e *entry) inRegion(r *Region) bool {
 	return r == nil || r.Contains(e.sum.address.State, e.pt)
 }
 
-// candidates returns the ids of the facilities within q's radius that pass
-// its filters, or nil if there are more than limit.
+// passes reports whether e is alive, inside the region, and offers, in
+// every filtered group, one of the terms asked for.
+func (e *entry) passes(filters *filterSet) bool {
+	if !e.alive() {
+		return false
+	}
+	for _, f := range filters.groups {
+		if !e.terms.intersects(f.mask) {
+			return false
+		}
+	}
+	return e.inRegion(filters.region)
+}
+
+// missed returns the filter e fails: -1 when it passes every one, the
+// index of the one it fails, or -2 when it fails two or more (or is dead).
+// A facility that fails exactly one group's filter still counts in that
+// group's (disjunctive) facets.
+func (e *entry) missed(filters *filterSet) int {
+	if !e.alive() || !e.inRegion(filters.region) {
+		return -2
+	}
+	miss := -1
+	for i, f := range filters.groups {
+		if !e.terms.intersects(f.mask) {
+			if miss >= 0 {
+				return -2
+			}
+			miss = i
+		}
+	}
+	return miss
+}
+
+// nearly reports whether e is alive and fails at most one filter: it then
+// counts in the facets, and so must be visited.
+func (e *entry) nearly(filters *filterSet) bool { return e.missed(filters) != -2 }
+
+// tally counts e in the facets: every term it offers when it passes every
+// filter (and then reports true: it is a match), else, when it fails one
+// group's filter only, the terms it offers in that group.
+func (fc facetCounts) tally(e *entry, filters *filterSet) bool {
+	switch m := e.missed(filters); m {
+	case -1:
+		fc.add(e.terms)
+		return true
+	case -2:
+		return false
+	default:
+		fc.add(e.terms.and(filters.groups[m].group))
+		return false
+	}
+}
+
+// candidates returns the ids of the facilities within q's radius that
+// pass its filters or fail only one (they count in the facets), or nil if
+// there are more than limit.
 func (c *catalog) candidates(q *Query, limit int) []string {
-	masks := c.bits.filterMasks(q)
-	passes := func(i int) bool { return c.entries[i].passes(masks, q.Region) }
+	filters := c.bits.filters(q)
+	keep := func(i int) bool { return c.entries[i].nearly(filters) }
 	ids := []string{}
 	over := false
-	c.grid.WithinFiltered(q.Center, q.RadiusKm, passes, func(i int, _ float64) bool {
+	c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, _ float64) bool {
 		ids = append(ids, c.entries[i].id)
 		over = len(ids) > limit
 		return !over
 	})
 	for i := c.gridN; i < len(c.entries) && !over; i++ {
-		if passes(i) && geo.DistanceKm(q.Center, c.entries[i].pt) <= q.RadiusKm {
+		if keep(i) && geo.DistanceKm(q.Center, c.entries[i].pt) <= q.RadiusKm {
 			ids = append(ids, c.entries[i].id)
 			over = len(ids) > limit
 		}
@@ -278,10 +349,11 @@ func (c *catalog) candidates(q *Query, limit int) []string {
 	return ids
 }
 
-// filterMasks turns the query's filters into one term mask per group.
-func (tb *termBits) filterMasks(q *Query) []termSet {
-	var masks []termSet
-	for _, g := range directory.Groups() {
+// filters turns the query's filters into one groupFilter per filtered
+// group, in display order, with the query's region.
+func (tb *termBits) filters(q *Query) *filterSet {
+	out := &filterSet{region: q.Region}
+	for gi, g := range directory.Groups() {
 		slugs := q.Filters[g]
 		if len(slugs) == 0 {
 			continue
@@ -290,15 +362,17 @@ func (tb *termBits) filterMasks(q *Query) []termSet {
 		for _, s := range slugs {
 			m.add(tb.bit[directory.TermRef{Group: g, Slug: s}])
 		}
-		masks = append(masks, m)
+		out.groups = append(out.groups, groupFilter{mask: m, group: tb.groupSet[gi]})
 	}
-	return masks
+	return out
 }
 
 // run answers q over the catalog. textScores, when not nil, holds the
 // Bleve score of every facility matching the query's text; only those
-// qualify.
-func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float64) (*Result, error) {
+// qualify. textWithin says textScores were limited to the facilities
+// within the radius; run then leaves Result.NearestKm to the caller,
+// which needs the text's matches everywhere for it.
+func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float64, textWithin bool) (*Result, error) {
 	var after *match
 	fp := q.fingerprint()
 	if q.Cursor != "" {
@@ -311,12 +385,14 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			after.dist = math.NaN() // as every match's is
 		}
 	}
-	masks := c.bits.filterMasks(q)
+	filters := c.bits.filters(q)
 	counts := make(facetCounts, len(c.bits.terms))
 	total := 0
 	top := newTopK(q.Limit+1, func(a, b *match) int { return less(q.Sort, a, b) })
-	passes := func(e *entry) bool { return e.passes(masks, q.Region) }
-	// consider takes a facility that passed the filters.
+	passes := func(e *entry) bool { return e.passes(filters) }
+	nearly := func(e *entry) bool { return e.nearly(filters) }
+	// consider takes a facility within the radius that passes the filters
+	// or fails one: it is counted in the facets, and kept if it matches.
 	consider := func(e *entry, dist float64) {
 		score := 0.0
 		if textScores != nil {
@@ -326,8 +402,10 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			}
 			score = s
 		}
+		if !counts.tally(e, filters) {
+			return
+		}
 		total++
-		counts.add(e.terms)
 		m := match{e: e, dist: dist, score: score}
 		if after != nil && less(q.Sort, &m, after) <= 0 {
 			return
@@ -344,7 +422,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 				continue
 			}
 			e := &c.entries[i]
-			if !passes(e) {
+			if !nearly(e) {
 				continue
 			}
 			d := noDist
@@ -363,7 +441,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		// small set is measured whole; a large one yields its nearest few
 		// from the grid, in order of distance.
 		var set bitset
-		total, counts, set = c.countAll(masks)
+		total, counts, set = c.countAll(filters)
 		offer := func(e *entry, d float64) {
 			m := match{e: e, dist: d}
 			if after == nil || less(q.Sort, &m, after) > 0 {
@@ -407,14 +485,14 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			return seen < onGrid // every match seen: the rings need go no further
 		})
 	case q.HasLocation && q.RadiusKm > 0:
-		keep := func(i int) bool { return passes(&c.entries[i]) }
+		keep := func(i int) bool { return nearly(&c.entries[i]) }
 		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
 			consider(&c.entries[i], d)
 			return true
 		})
 		for i := c.gridN; i < len(c.entries); i++ {
 			e := &c.entries[i]
-			if !passes(e) {
+			if !nearly(e) {
 				continue
 			}
 			if d := geo.DistanceKm(q.Center, e.pt); d <= q.RadiusKm {
@@ -424,7 +502,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	default:
 		for i := range c.entries {
 			e := &c.entries[i]
-			if !passes(e) {
+			if !nearly(e) {
 				continue
 			}
 			d := noDist
@@ -438,6 +516,11 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		return nil, err
 	}
 	res := &Result{Total: total, Facets: c.bits.facets(counts)}
+	if total == 0 && q.HasLocation && q.RadiusKm > 0 && (textScores == nil || !textWithin) {
+		if d, ok := c.nearest(q.Center, filters, textScores); ok {
+			res.NearestKm = &d
+		}
+	}
 	page := top.sorted()
 	n := min(q.Limit, len(page))
 	more := len(page) > n
@@ -462,6 +545,63 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 		res.NextCursor = encodeCursor(cur)
 	}
 	return res, nil
+}
+
+// nearest returns the distance from center to the nearest facility that
+// passes every filter and, when textScores is not nil, matches the text;
+// false when none does.
+func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores map[string]float64) (float64, bool) {
+	best, found := math.Inf(1), false
+	measure := func(e *entry) {
+		if d := geo.DistanceKm(center, e.pt); d < best {
+			best, found = d, true
+		}
+	}
+	if textScores != nil {
+		for id := range textScores {
+			if i, ok := c.byID[id]; ok && c.entries[i].passes(filters) {
+				measure(&c.entries[i])
+			}
+		}
+		return best, found
+	}
+	if filters.region != nil { // the term sets do not know the region
+		for i := range c.entries {
+			if e := &c.entries[i]; e.passes(filters) {
+				measure(e)
+			}
+		}
+		return best, found
+	}
+	total, _, set := c.countAll(filters)
+	if total == 0 {
+		return 0, false
+	}
+	if total <= smallSet {
+		for w, word := range set {
+			for word != 0 {
+				measure(&c.entries[w*64+bits.TrailingZeros64(word)])
+				word &= word - 1
+			}
+		}
+		return best, found
+	}
+	for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
+		if e := &c.entries[i]; e.passes(filters) {
+			measure(e)
+		}
+	}
+	c.grid.Nearest(center, func(i int, d float64) bool {
+		if d >= best {
+			return false
+		}
+		if c.entries[i].passes(filters) {
+			best, found = d, true
+			return false
+		}
+		return true
+	})
+	return best, found
 }
 
 // smallSet is the size below which a nationwide search measures every

@@ -99,7 +99,9 @@ func randomFacilities(rng *rand.Rand, n int) []directory.Facility {
 }
 
 // oracle answers a query by brute force: haversine on every facility,
-// filters by expanding each asked slug to its descendants.
+// filters by expanding each asked slug to its descendants. Facets are
+// disjunctive: a group with a filter is counted over the facilities that
+// pass every other group's filter.
 func oracle(all []directory.Facility, q search.Query) (ids []string, dists map[string]float64, facets map[directory.Group]map[string]int) {
 	tax := directory.DefaultTaxonomy()
 	type hit struct {
@@ -124,27 +126,12 @@ func oracle(all []directory.Facility, q search.Query) (ids []string, dists map[s
 				continue
 			}
 		}
-		ok := true
-		for g, slugs := range q.Filters {
-			if len(slugs) == 0 {
+		failed := oracleFailed(tax, f, q.Filters)
+		for _, g := range directory.Groups() {
+			// g's terms count when f passes every filter but g's own.
+			if !(len(failed) == 0 || len(failed) == 1 && failed[0] == g) {
 				continue
 			}
-			found := false
-			for _, s := range slugs {
-				for _, want := range tax.Descendants(g, s) {
-					if slices.Contains(f.Services.Get(g), want) {
-						found = true
-					}
-				}
-			}
-			ok = ok && found
-		}
-		if !ok {
-			continue
-		}
-		hits = append(hits, hit{f.ID, strings.ToLower(f.Name), d})
-		dists[f.ID] = d
-		for _, g := range directory.Groups() {
 			seen := map[string]bool{}
 			for _, s := range f.Services.Get(g) {
 				for _, a := range tax.Ancestors(g, s) {
@@ -155,6 +142,11 @@ func oracle(all []directory.Facility, q search.Query) (ids []string, dists map[s
 				}
 			}
 		}
+		if len(failed) > 0 {
+			continue
+		}
+		hits = append(hits, hit{f.ID, strings.ToLower(f.Name), d})
+		dists[f.ID] = d
 	}
 	slices.SortFunc(hits, func(a, b hit) int {
 		if q.Sort == search.SortName {
@@ -170,6 +162,46 @@ func oracle(all []directory.Facility, q search.Query) (ids []string, dists map[s
 		ids = append(ids, h.id)
 	}
 	return ids, dists, facets
+}
+
+// oracleFailed returns the groups whose filter f fails: it offers none of
+// the slugs asked for nor a term below one.
+func oracleFailed(tax *directory.Taxonomy, f directory.Facility, filters map[directory.Group][]string) []directory.Group {
+	var failed []directory.Group
+	for _, g := range directory.Groups() {
+		slugs := filters[g]
+		if len(slugs) == 0 {
+			continue
+		}
+		found := false
+		for _, s := range slugs {
+			for _, want := range tax.Descendants(g, s) {
+				if slices.Contains(f.Services.Get(g), want) {
+					found = true
+				}
+			}
+		}
+		if !found {
+			failed = append(failed, g)
+		}
+	}
+	return failed
+}
+
+// oracleNearest returns the distance from q's center to the nearest
+// facility that passes q's filters, at any distance, or NaN if none does.
+func oracleNearest(all []directory.Facility, q search.Query) float64 {
+	tax := directory.DefaultTaxonomy()
+	best := math.NaN()
+	for _, f := range all {
+		if len(oracleFailed(tax, f, q.Filters)) > 0 {
+			continue
+		}
+		if d := geo.DistanceKm(q.Center, orb.Point{f.Lon, f.Lat}); math.IsNaN(best) || d < best {
+			best = d
+		}
+	}
+	return best
 }
 
 // allPages follows cursors to the end and returns every id in order.
@@ -284,7 +316,27 @@ func TestSearchMatchesOracle(t *testing.T) {
 					t.Errorf("%s: distance %v, oracle %v", h.Facility.ID, h.DistanceKm, want)
 				}
 			}
+			checkNearest(t, fx.all, q, first)
 		})
+	}
+}
+
+// checkNearest compares res.NearestKm with the oracle: set, to the
+// nearest match anywhere, exactly when nothing matched within a finite
+// radius and something matches somewhere.
+func checkNearest(t *testing.T, all []directory.Facility, q search.Query, res *search.Result) {
+	t.Helper()
+	want := math.NaN()
+	if res.Total == 0 && q.HasLocation && q.RadiusKm > 0 {
+		want = oracleNearest(all, q)
+	}
+	switch {
+	case math.IsNaN(want) && res.NearestKm != nil:
+		t.Errorf("total %d: nearest %v, want none", res.Total, *res.NearestKm)
+	case !math.IsNaN(want) && res.NearestKm == nil:
+		t.Errorf("nothing within %.1f km: no nearest, oracle %v", q.RadiusKm, want)
+	case !math.IsNaN(want) && *res.NearestKm != want:
+		t.Errorf("nearest %v, oracle %v", *res.NearestKm, want)
 	}
 }
 
@@ -368,7 +420,7 @@ func TestTextSearch(t *testing.T) {
 }
 
 func TestBadQueries(t *testing.T) {
-	fx := mustIndex(t, facility("a", "A", 36, -86, directory.Services{}))
+	fx := mustIndex(t, facility("a", "Hope Alpha", 36, -86, directory.Services{}))
 	tests := []struct {
 		q     search.Query
 		param string
@@ -703,5 +755,145 @@ func TestNationwideWithPendingChanges(t *testing.T) {
 		if diff := gocmp.Diff(wantFacets, first.Facets); diff != "" {
 			t.Fatalf("query %d facets (-want +got):\n%s", i, diff)
 		}
+	}
+}
+
+// TestNearestOracle checks Result.NearestKm where it matters: searches
+// that find nothing within a small radius, over a directory large enough
+// that the nationwide set without filters is walked on the grid, with
+// filters that leave a set measured whole, with recent changes off the
+// grid, and with text.
+func TestNearestOracle(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(31, 32))
+	all := randomFacilities(rng, 3000)
+	fx := mustIndex(t, all...)
+	for i := range all[:60] { // moved: off the grid until the next compaction
+		all[i].Lat, all[i].Lon = all[i].Lat-0.4, all[i].Lon+0.3
+	}
+	if _, err := fx.store.Import(ctx, slices.Clone(all[:60]), directory.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.index.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tax := directory.DefaultTaxonomy()
+	found := 0
+	for i := range 60 {
+		c := cities[i%len(cities)]
+		q := search.Query{HasLocation: true, RadiusKm: 0.5 + rng.Float64()*3, Limit: 5,
+			Center:  orb.Point{c[0] + 4*rng.NormFloat64(), c[1] + 3*rng.NormFloat64()},
+			Filters: map[directory.Group][]string{}}
+		for range i % 3 {
+			g := directory.Groups()[rng.IntN(len(directory.Groups()))]
+			terms := tax.Terms(g)
+			q.Filters[g] = append(q.Filters[g], terms[rng.IntN(len(terms))].Slug)
+		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			res, err := fx.index.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, _ := oracle(all, q)
+			if res.Total != len(want) {
+				t.Fatalf("total %d, oracle %d", res.Total, len(want))
+			}
+			checkNearest(t, all, q, res)
+			if res.NearestKm != nil {
+				found++
+			}
+		})
+	}
+	if found < 30 {
+		t.Errorf("only %d of 60 searches had a nearest match: the test does not test much", found)
+	}
+
+	// Text: the nearest facility whose name has the word, filters still
+	// applying; none when no facility has it.
+	for _, tt := range []struct {
+		text    string
+		filters map[directory.Group][]string
+	}{
+		{"harbor", nil},
+		{"harbor", map[directory.Group][]string{directory.GroupCare: {"detox"}}},
+		{"zzzzqqq", nil},
+	} {
+		q := search.Query{HasLocation: true, Center: orb.Point{-100, 45}, RadiusKm: 5, Text: tt.text, Filters: tt.filters}
+		res, err := fx.index.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var named []directory.Facility
+		for _, f := range all {
+			if strings.Contains(strings.ToLower(f.Name), tt.text) {
+				named = append(named, f)
+			}
+		}
+		checkNearest(t, named, q, res)
+		if tt.text == "harbor" && res.NearestKm == nil {
+			t.Errorf("%q: no nearest", tt.text)
+		}
+	}
+}
+
+// TestDisjunctiveFacets spells disjunctive counting out on a small
+// directory: a group's counts ignore its own filter but not the others'.
+func TestDisjunctiveFacets(t *testing.T) {
+	fx := mustIndex(t,
+		facility("a", "Hope Alpha", 36.16, -86.78, directory.Services{Care: []string{"detox"}, Payment: []string{"medicaid"}}),
+		facility("b", "Hope Bravo", 36.16, -86.78, directory.Services{Care: []string{"residential-long-term"}, Payment: []string{"medicaid"}}),
+		facility("c", "Hope Charlie", 36.16, -86.78, directory.Services{Care: []string{"standard-outpatient"}, Payment: []string{"self-pay"}}),
+		facility("d", "Hope Delta", 36.16, -86.78, directory.Services{Care: []string{"detox"}, Payment: []string{"self-pay"}}),
+		facility("far", "Hope Far", 40, -100, directory.Services{Care: []string{"detox"}, Payment: []string{"medicaid"}}),
+	)
+	nash := orb.Point{-86.78, 36.16}
+	tests := []struct {
+		name    string
+		filters map[directory.Group][]string
+		radius  float64
+		total   int
+		care    map[string]int
+		payment map[string]int
+	}{
+		{"no filter", nil, 50, 4,
+			map[string]int{"detox": 2, "inpatient": 1, "residential": 1, "residential-long-term": 1, "outpatient": 1, "standard-outpatient": 1},
+			map[string]int{"medicaid": 2, "self-pay": 2}},
+		{"care=detox: care counted without it, payment with it", map[directory.Group][]string{directory.GroupCare: {"detox"}}, 50, 2,
+			map[string]int{"detox": 2, "inpatient": 1, "residential": 1, "residential-long-term": 1, "outpatient": 1, "standard-outpatient": 1},
+			map[string]int{"medicaid": 1, "self-pay": 1}},
+		{"care and payment: each counted with the other's filter only", map[directory.Group][]string{directory.GroupCare: {"detox"}, directory.GroupPayment: {"medicaid"}}, 50, 1,
+			map[string]int{"detox": 1, "inpatient": 1, "residential": 1, "residential-long-term": 1},
+			map[string]int{"medicaid": 1, "self-pay": 1}},
+		{"nationwide", map[directory.Group][]string{directory.GroupCare: {"detox"}, directory.GroupPayment: {"medicaid"}}, 0, 2,
+			map[string]int{"detox": 2, "inpatient": 1, "residential": 1, "residential-long-term": 1},
+			map[string]int{"medicaid": 2, "self-pay": 1}},
+	}
+	nonZero := func(m map[string]int) map[string]int {
+		out := map[string]int{}
+		for k, v := range m {
+			if v != 0 {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, text := range []string{"", "hope"} { // the catalog alone, and with Bleve's text matches
+				res, err := fx.index.Search(context.Background(), search.Query{HasLocation: true, Center: nash, RadiusKm: tt.radius, Filters: tt.filters, Text: text})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total != tt.total {
+					t.Errorf("total %d, want %d", res.Total, tt.total)
+				}
+				if diff := gocmp.Diff(tt.care, nonZero(res.Facets[directory.GroupCare])); diff != "" {
+					t.Errorf("care facets (-want +got):\n%s", diff)
+				}
+				if diff := gocmp.Diff(tt.payment, nonZero(res.Facets[directory.GroupPayment])); diff != "" {
+					t.Errorf("payment facets (-want +got):\n%s", diff)
+				}
+			}
+		})
 	}
 }

@@ -1,10 +1,21 @@
 package web_test
 
 import (
+	"context"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/carefinder/carefinder/data"
+	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/internal/sharedtest"
 )
 
 // BenchmarkSearch measures the web layer around search — routing, parameter
@@ -46,6 +57,77 @@ func BenchmarkSearch(b *testing.B) {
 					b.Fatalf("%s: %d", tc.path, resp.StatusCode)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkSearchPage measures the results page's server time on the real
+// 2015 directory (skipped without ../shared): the typical search — a ZIP
+// centroid, 25 miles, one or two kinds of care, a third of the time a
+// payment — through the whole handler chain, HTML rendered, as
+// /search?lat=…&lon=…&radius=25mi&care=…[&payment=…] (page), and the same
+// searches from the JSON API (api), for scale. It reports the median and
+// 99th percentile beside ns/op.
+//
+//	go test -run '^$' -bench SearchPage -benchtime 3000x ./web
+func BenchmarkSearchPage(b *testing.B) {
+	path := sharedtest.File(b, "data/samhsa-directory-2015.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{})
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fs []directory.Facility
+	for _, r := range rep.Records {
+		fs = append(fs, r.Facility)
+	}
+	e := mustServerWith(b, fs, nil, nil)
+	h := e.server.Handler()
+
+	zips := e.gaz.ZIPs()
+	rng := rand.New(rand.NewPCG(42, 42))
+	care := []string{"detox", "inpatient", "residential", "outpatient", "intensive-outpatient", "telehealth"}
+	pay := []string{"medicaid", "private-insurance", "sliding-scale", "medicare"}
+	paths := make([]string, 4096)
+	for i := range paths {
+		z := zips[rng.IntN(len(zips))]
+		q := url.Values{"lat": {strconv.FormatFloat(z.Point[1], 'f', 5, 64)}, "lon": {strconv.FormatFloat(z.Point[0], 'f', 5, 64)},
+			"radius": {"25mi"}, "care": {care[rng.IntN(len(care))]}}
+		if rng.IntN(2) == 0 {
+			q.Add("care", care[rng.IntN(len(care))])
+		}
+		if rng.IntN(3) == 0 {
+			q.Set("payment", pay[rng.IntN(len(pay))])
+		}
+		paths[i] = q.Encode()
+	}
+	// page is the results page; api the same searches as JSON, for scale.
+	for _, tc := range []struct{ name, prefix string }{{"page", "/search?"}, {"api", "/api/v1/search?"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			bytes := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				path := tc.prefix + paths[i%len(paths)]
+				start := time.Now()
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+				lat = append(lat, time.Since(start))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d", path, rec.Code)
+				}
+				bytes += rec.Body.Len()
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-µs")
+			b.ReportMetric(float64(bytes)/float64(b.N), "bytes/op")
 		})
 	}
 }

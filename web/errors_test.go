@@ -126,7 +126,6 @@ func TestBadInput(t *testing.T) {
 		{name: "geocode typo in parameter", path: "/api/v1/geocode?query=37203", status: 400, code: "invalid_parameter", param: "query", suggestions: []string{"q"}},
 		{name: "unknown path", path: "/api/v1/nothing", status: 404, code: "not_found"},
 		{name: "trailing slash", path: "/api/v1/search/", status: 404, code: "not_found"},
-		{name: "unknown top-level path", path: "/wp-admin.php", status: 404, code: "not_found"},
 		{name: "POST search", method: "POST", path: "/api/v1/search", status: 405, code: "method_not_allowed"},
 		{name: "DELETE facility", method: "DELETE", path: "/api/v1/facilities/" + idMusicCity, status: 405, code: "method_not_allowed"},
 		{name: "PUT healthz", method: "PUT", path: "/healthz", status: 405, code: "method_not_allowed"},

@@ -62,3 +62,9 @@ func (k *keyedLimiter) Allow(key string, perMinute int) (bool, time.Duration) {
 
 // Size is size, for tests.
 func (k *keyedLimiter) Size() int { return k.size() }
+
+// TelURL is telURL.
+var TelURL = telURL
+
+// Messages is the interface's message catalogue.
+var Messages = messages

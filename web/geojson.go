@@ -19,6 +19,8 @@ type featureCollection struct {
 	NextCursor *string    `json:"next_cursor"`
 	Query      queryEcho  `json:"query"`
 	Facets     facetsJSON `json:"facets"`
+	// Nearest is as in the JSON answer: set only on an empty answer.
+	Nearest *nearestJSON `json:"nearest,omitempty"`
 }
 
 // feature is one facility: a point, with the search result's fields as
@@ -45,6 +47,7 @@ func newFeatureCollection(echo queryEcho, res *search.Result, results []resultJS
 		NextCursor: next,
 		Query:      echo,
 		Facets:     facetsJSON{tax, res.Facets},
+		Nearest:    newNearest(res),
 	}
 	for i, r := range results {
 		fc.Features[i] = feature{

@@ -26,23 +26,32 @@ func (s *Server) serveFacility(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseParams(r); err != nil {
 		return err
 	}
-	id := mux.Vars(r)["id"]
-	notFound := &directory.Error{Code: directory.ENOTFOUND, Param: "id", Message: fmt.Sprintf("no facility with id %q", id)}
-	if len(id) > maxFacilityIDLength || strings.ContainsAny(id, "/?#% \t\n") {
-		return notFound
-	}
-	f, fromIndex, err := s.facility(r.Context(), id)
+	f, fromIndex, err := s.activeFacility(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
-	}
-	if !f.Active {
-		return notFound
 	}
 	if fromIndex {
 		w.Header().Set("X-CareFinder-Partial", "the directory store is unreachable: this is the search index's summary of the record")
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	return writeJSON(w, http.StatusOK, contentTypeJSON, f)
+}
+
+// activeFacility reads the active facility id names (see facility); an id
+// no facility could have (directory.Facility.Validate) is not found, without
+// asking the store.
+func (s *Server) activeFacility(ctx context.Context, id string) (f *directory.Facility, fromIndex bool, err error) {
+	notFound := &directory.Error{Code: directory.ENOTFOUND, Param: "id", Message: fmt.Sprintf("no facility with id %q", id)}
+	if len(id) > maxFacilityIDLength || strings.ContainsAny(id, "/?#% \t\n") || directory.HasControl(id) {
+		return nil, false, notFound
+	}
+	if f, fromIndex, err = s.facility(ctx, id); err != nil {
+		return nil, false, err
+	}
+	if !f.Active {
+		return nil, false, notFound
+	}
+	return f, fromIndex, nil
 }
 
 // storeRetryAfter is how long a client is told to wait when the directory
@@ -230,32 +239,5 @@ func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", cacheControlPublic)
 	w.WriteHeader(http.StatusOK)
 	w.Write(openAPIDoc)
-	return nil
-}
-
-// rootPage is a placeholder home page until the search page exists. It
-// leads with the crisis lines: someone may land here in need of them.
-const rootPage = `<!doctype html>
-<html lang="en">
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CareFinder</title>
-<h1>CareFinder</h1>
-<p>In crisis? Call or text <a href="tel:988">988</a>.
-Treatment referral helpline: <a href="tel:+18006624357">1-800-662-4357</a> (free, 24/7).</p>
-<p>Find addiction treatment near you through the API:
-<a href="/api/v1/search?near=37203&amp;care=detox">/api/v1/search?near=37203&amp;care=detox</a>.
-It is described in <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>
-</html>
-`
-
-// serveRoot answers GET /.
-func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(rootPage)))
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(rootPage))
 	return nil
 }

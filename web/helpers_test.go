@@ -20,6 +20,7 @@ import (
 
 	"github.com/carefinder/carefinder/directory"
 	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/internal/storetest"
 	"github.com/carefinder/carefinder/search"
 	"github.com/carefinder/carefinder/web"
 )
@@ -118,26 +119,25 @@ func (s *syncBuffer) String() string {
 // idRemoved, indexes the rest and serves them.
 func mustServer(tb testing.TB) *env {
 	tb.Helper()
-	return mustServerWith(tb, nil)
+	return mustServerWith(tb, fixtureFacilities(), []string{idRemoved}, nil)
 }
 
-// mustServerWith is mustServer with the server's configuration adjusted
-// by tune (which may add partners to the store first).
-func mustServerWith(tb testing.TB, tune func(store *directory.Store, cfg *web.Config)) *env {
+// mustServerWith serves facilities, less the removed ones, with the
+// Config changed by configure (when not nil; it may add partners to the
+// store first). The store is SQLite, or PostgreSQL with
+// CAREFINDER_TEST_STORE=postgres (internal/storetest).
+func mustServerWith(tb testing.TB, all []directory.Facility, removed []string, configure func(store *directory.Store, cfg *web.Config)) *env {
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
-	store, err := directory.Open(ctx, filepath.Join(dir, "store.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	all := fixtureFacilities()
+	store := storetest.Open(tb, dir)
 	if _, err := store.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
 		tb.Fatal(err)
 	}
-	if err := store.Delete(ctx, idRemoved); err != nil {
-		tb.Fatal(err)
+	for _, id := range removed {
+		if err := store.Delete(ctx, id); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	index, err := search.Open(ctx, filepath.Join(dir, "index"), store, directory.DefaultTaxonomy())
 	if err != nil {
@@ -151,7 +151,7 @@ func mustServerWith(tb testing.TB, tune func(store *directory.Store, cfg *web.Co
 	e := &env{store: store, index: index, gaz: gaz, logs: &syncBuffer{}, ready: &atomic.Bool{}}
 	e.ready.Store(true)
 	for _, f := range all {
-		if f.ID != idRemoved {
+		if !slices.Contains(removed, f.ID) {
 			e.active = append(e.active, f)
 		}
 	}
@@ -164,8 +164,8 @@ func mustServerWith(tb testing.TB, tune func(store *directory.Store, cfg *web.Co
 		Version:   "test-1.2.3",
 		Ready:     e.ready.Load,
 	}
-	if tune != nil {
-		tune(store, &cfg)
+	if configure != nil {
+		configure(store, &cfg)
 	}
 	e.server = web.NewServer(cfg)
 	e.srv = httptest.NewServer(e.server.Handler())

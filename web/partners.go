@@ -375,7 +375,7 @@ func (s *Server) guardPublic(next http.Handler) http.Handler {
 			h.Set("Access-Control-Allow-Origin", origin)
 		}
 		if preflight {
-			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS") // POST: reports of problems with a listing
 			h.Set("Access-Control-Allow-Headers", "Accept, Accept-Language, Content-Type, X-Request-Id, "+keyHeader)
 			h.Set("Access-Control-Max-Age", strconv.Itoa(corsMaxAgeSeconds))
 			w.WriteHeader(http.StatusNoContent)

@@ -39,7 +39,7 @@ type partnerKeys struct {
 func mustPartnerServer(tb testing.TB, rateLimit int) (*env, partnerKeys) {
 	tb.Helper()
 	var keys partnerKeys
-	e := mustServerWith(tb, func(store *directory.Store, cfg *web.Config) {
+	e := mustServerWith(tb, fixtureFacilities(), []string{idRemoved}, func(store *directory.Store, cfg *web.Config) {
 		ctx := context.Background()
 		add := func(p directory.Partner) string {
 			tb.Helper()
@@ -349,7 +349,7 @@ func TestRateLimit(t *testing.T) {
 // Behind a trusted proxy, each client named by X-Forwarded-For has its own
 // bucket.
 func TestRateLimitBehindProxy(t *testing.T) {
-	e := mustServerWith(t, func(_ *directory.Store, cfg *web.Config) {
+	e := mustServerWith(t, fixtureFacilities(), []string{idRemoved}, func(_ *directory.Store, cfg *web.Config) {
 		cfg.RateLimit = 4 // a bucket of one
 		p, err := web.ParseTrustedProxies("127.0.0.1, ::1")
 		if err != nil {

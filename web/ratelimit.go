@@ -48,8 +48,14 @@ func newKeyedLimiter(now func() time.Time) *keyedLimiter {
 // minute up to burstFor(perMinute). When the bucket is empty it takes
 // nothing and says how long until a token is there.
 func (k *keyedLimiter) allow(key string, perMinute int) (ok bool, retryAfter time.Duration) {
+	return k.allowRate(key, rate.Limit(float64(perMinute)/60), burstFor(perMinute))
+}
+
+// allowRate takes a token from key's bucket, which refills at limit a
+// second up to burst. When the bucket is empty it takes nothing and says
+// how long until a token is there.
+func (k *keyedLimiter) allowRate(key string, limit rate.Limit, burst int) (ok bool, retryAfter time.Duration) {
 	now := k.now()
-	limit, burst := rate.Limit(float64(perMinute)/60), burstFor(perMinute)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if now.Sub(k.lastSweep) >= limiterSweepEvery {

@@ -89,6 +89,24 @@ type searchResponse struct {
 	Results    []resultJSON `json:"results"`
 	Facets     facetsJSON   `json:"facets"`
 	NextCursor *string      `json:"next_cursor"`
+	// Nearest is set on an empty answer to a search with a location: how
+	// far the nearest facility matching the filters and text is.
+	Nearest *nearestJSON `json:"nearest,omitempty"`
+}
+
+// nearestJSON is the distance to the nearest match, anywhere, of a search
+// that found nothing within its radius.
+type nearestJSON struct {
+	DistanceKm float64 `json:"distance_km"`
+	DistanceMi float64 `json:"distance_mi"`
+}
+
+// newNearest returns the nearest match of res, or nil.
+func newNearest(res *search.Result) *nearestJSON {
+	if res.NearestKm == nil {
+		return nil
+	}
+	return &nearestJSON{DistanceKm: round(*res.NearestKm), DistanceMi: round(geo.KmToMi(*res.NearestKm))}
 }
 
 // resultJSON is one facility found. Distances are present only when the
@@ -159,13 +177,20 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 		Results:    results,
 		Facets:     facetsJSON{s.tax, res.Facets},
 		NextCursor: next,
+		Nearest:    newNearest(res),
 	})
 }
 
 // parseSearch reads and checks every parameter of a search. Each error
 // names the parameter at fault.
 func (s *Server) parseSearch(r *http.Request) (*searchRequest, error) {
-	p, err := parseParams(r, searchParamNames...)
+	return s.parseSearchWith(r, searchParamNames)
+}
+
+// parseSearchWith is parseSearch for an endpoint that accepts the names
+// allowed: the search page takes the API's parameters and lang.
+func (s *Server) parseSearchWith(r *http.Request, allowed []string) (*searchRequest, error) {
+	p, err := parseParams(r, allowed...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +24,12 @@ type searchJSON struct {
 	Results    []resultJSON              `json:"results"`
 	Facets     map[string]map[string]int `json:"facets"`
 	NextCursor *string                   `json:"next_cursor"`
+	Nearest    *nearestJSON              `json:"nearest"`
+}
+
+type nearestJSON struct {
+	DistanceKm float64 `json:"distance_km"`
+	DistanceMi float64 `json:"distance_mi"`
 }
 
 type queryJSON struct {
@@ -330,36 +337,108 @@ func TestSearchRepeatedEqualsComma(t *testing.T) {
 }
 
 // Facets count, for every term, the matching facilities that offer it or a
-// term below it.
+// term below it, disjunctively: a group with a filter is counted without
+// its own filter.
 func TestSearchFacets(t *testing.T) {
 	e := mustServer(t)
 	tax := directory.DefaultTaxonomy()
-	var got searchJSON
-	e.getJSON(t, "/api/v1/search?near=37203&radius=100mi&payment=medicaid", http.StatusOK, &got)
-
 	p := e.place(t, "37203")
 	center := orb.Point{p.Lon, p.Lat}
-	hits := e.oracle(oracleQuery{center: &center, radiusKm: geo.MiToKm(100), filters: map[directory.Group][]string{"payment": {"medicaid"}}})
-	want := map[string]map[string]int{}
-	for _, g := range directory.Groups() {
-		want[string(g)] = map[string]int{}
-		for _, term := range tax.Terms(g) {
-			n := 0
-			for _, h := range hits {
-				if offersAll(tax, e.byID(h.id), map[directory.Group][]string{g: {term.Slug}}) {
-					n++
+	for _, tt := range []struct {
+		query   string
+		filters map[directory.Group][]string
+	}{
+		{"payment=medicaid", map[directory.Group][]string{"payment": {"medicaid"}}},
+		{"payment=medicaid&care=detox", map[directory.Group][]string{"payment": {"medicaid"}, "care": {"detox"}}},
+		{"language=es,en&care=inpatient", map[directory.Group][]string{"language": {"es", "en"}, "care": {"inpatient"}}},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			var got searchJSON
+			e.getJSON(t, "/api/v1/search?near=37203&radius=100mi&"+tt.query, http.StatusOK, &got)
+			want := map[string]map[string]int{}
+			for _, g := range directory.Groups() {
+				// g is counted with every filter but its own.
+				others := map[directory.Group][]string{}
+				for og, slugs := range tt.filters {
+					if og != g {
+						others[og] = slugs
+					}
+				}
+				hits := e.oracle(oracleQuery{center: &center, radiusKm: geo.MiToKm(100), filters: others})
+				want[string(g)] = map[string]int{}
+				for _, term := range tax.Terms(g) {
+					n := 0
+					for _, h := range hits {
+						if offersAll(tax, e.byID(h.id), map[directory.Group][]string{g: {term.Slug}}) {
+							n++
+						}
+					}
+					want[string(g)][term.Slug] = n
 				}
 			}
-			want[string(g)][term.Slug] = n
+			if diff := cmp.Diff(want, got.Facets); diff != "" {
+				t.Errorf("facets (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Spot checks that do not depend on the oracle: within 100 miles of
+	// 37203, 3 of 5 facilities take Medicaid; with that filter, the
+	// payment counts still show the other 2 (self-pay 1, private
+	// insurance 1), while care counts only the Medicaid ones.
+	var got searchJSON
+	e.getJSON(t, "/api/v1/search?near=37203&radius=100mi&payment=medicaid", http.StatusOK, &got)
+	if got.Total != 3 || got.Facets["care"]["detox"] != 3 || got.Facets["care"]["inpatient"] != 2 || got.Facets["payment"]["medicaid"] != 3 ||
+		got.Facets["payment"]["private-insurance"] != 1 || got.Facets["care"]["residential"] != 1 {
+		t.Errorf("total %d; facets: detox %d, inpatient %d, medicaid %d, private-insurance %d, residential %d; want 3, 3, 2, 3, 1, 1",
+			got.Total, got.Facets["care"]["detox"], got.Facets["care"]["inpatient"], got.Facets["payment"]["medicaid"],
+			got.Facets["payment"]["private-insurance"], got.Facets["care"]["residential"])
+	}
+}
+
+// An empty answer says how far the nearest match is, anywhere: in JSON
+// and GeoJSON, only when there is a location and nothing was found.
+func TestSearchNearest(t *testing.T) {
+	e := mustServer(t)
+	anchorage := e.place(t, "99501")
+	center := orb.Point{anchorage.Lon, anchorage.Lat}
+	nearest := func(filters map[directory.Group][]string) *nearestJSON {
+		hits := e.oracle(oracleQuery{center: &center, filters: filters})
+		if len(hits) == 0 {
+			return nil
 		}
+		return &nearestJSON{round3(hits[0].dist), round3(geo.KmToMi(hits[0].dist))}
 	}
-	if diff := cmp.Diff(want, got.Facets); diff != "" {
-		t.Errorf("facets (-want +got):\n%s", diff)
+	tests := []struct {
+		query string
+		want  *nearestJSON
+	}{
+		{"near=99501&care=detox&radius=1mi", nearest(map[directory.Group][]string{"care": {"detox"}})},
+		{"near=99501&medication=methadone&radius=50mi", nearest(map[directory.Group][]string{"medication": {"methadone"}})},
+		{"near=99501&population=veterans&language=es", nil},                                                        // nothing anywhere
+		{"near=99501&care=detox&radius=any", nil},                                                                  // found: no nearest
+		{"near=37203&care=detox", nil},                                                                             // found
+		{"care=telehealth", nil},                                                                                   // no location
+		{"near=99501&q=knoxville&radius=10mi", nearest(map[directory.Group][]string{"medication": {"methadone"}})}, // text: Knoxville Outpatient
 	}
-	// Spot checks that do not depend on the oracle.
-	if got.Facets["care"]["detox"] != 3 || got.Facets["care"]["inpatient"] != 2 || got.Facets["payment"]["medicaid"] != 3 {
-		t.Errorf("facets: detox %d, inpatient %d, medicaid %d; want 3, 2, 3",
-			got.Facets["care"]["detox"], got.Facets["care"]["inpatient"], got.Facets["payment"]["medicaid"])
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			var got searchJSON
+			e.getJSON(t, "/api/v1/search?"+tt.query, http.StatusOK, &got)
+			if diff := cmp.Diff(tt.want, got.Nearest); diff != "" {
+				t.Errorf("nearest (-want +got):\n%s", diff)
+			}
+			var gj map[string]any
+			r := e.get(t, "/api/v1/search?format=geojson&"+tt.query)
+			if err := json.Unmarshal(r.body, &gj); err != nil {
+				t.Fatal(err)
+			}
+			if _, has := gj["nearest"]; has != (tt.want != nil) {
+				t.Errorf("GeoJSON nearest present %v, want %v", has, tt.want != nil)
+			}
+		})
+	}
+	if tests[0].want == nil || tests[1].want == nil {
+		t.Fatal("the fixture has no detox or methadone facility")
 	}
 }
 

@@ -1,16 +1,24 @@
-// Package web is CareFinder's HTTP interface: the public read-only JSON and
-// GeoJSON API (search, facilities, taxonomy, geocoding), its OpenAPI
-// document, and the operational endpoints (/healthz, /readyz, /metrics).
+// Package web is CareFinder's HTTP interface: the search pages people use
+// (/, /search, /facilities/{id}, server-rendered with html/template in
+// English and Spanish, with their static files embedded), the public JSON
+// and GeoJSON API (search, facilities, taxonomy, geocoding, reports of
+// problems), its OpenAPI document, and the operational endpoints
+// (/healthz, /readyz, /metrics).
 //
 // Handlers return errors; one adapter turns them into JSON error bodies of
-// the shape {"error": {"code", "message", "param"}}.
+// the shape {"error": {"code", "message", "param"}}, another into HTML
+// error pages.
 package web
 
 import (
 	"context"
+	"crypto/rand"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -40,9 +48,24 @@ type FacilityGetter interface {
 	Get(ctx context.Context, id string) (*directory.Facility, error)
 }
 
+// ReportStore keeps reports of problems with listings.
+type ReportStore interface {
+	// AddReport stores r, giving it an id; it fails with
+	// directory.ENOTFOUND for a facility that is not active.
+	AddReport(ctx context.Context, r *directory.Report) error
+}
+
 var (
 	_ Searcher       = (*search.Index)(nil)
 	_ FacilityGetter = (*directory.Store)(nil)
+	_ ReportStore    = (*directory.Store)(nil)
+)
+
+// The map's tiles by default: OpenStreetMap's tile server, which asks for
+// this attribution.
+const (
+	DefaultTileURL         = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+	DefaultTileAttribution = `© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`
 )
 
 // Config holds what a Server needs. Index, Store and Gazetteer are
@@ -73,6 +96,19 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client; from any other peer the header is ignored.
 	TrustedProxies []netip.Prefix
+	// Reports keeps reports of problems with listings; it defaults to
+	// Store when Store is one (as *directory.Store is).
+	Reports ReportStore
+	// TileURL is the map tiles' URL template ({z}/{x}/{y}, and {s} for
+	// subdomains); it defaults to DefaultTileURL. TileAttribution is the
+	// HTML credit the tile server asks for (DefaultTileAttribution with
+	// the default URL).
+	TileURL         string
+	TileAttribution string
+	// Secret keys the report form's tokens and the hashes of reporters'
+	// addresses; a random one is made when it is empty (forms then expire
+	// when the server restarts).
+	Secret []byte
 }
 
 // Server serves CareFinder's HTTP API. Create it with NewServer.
@@ -95,6 +131,15 @@ type Server struct {
 	limiter        *keyedLimiter
 	rateLimit      int
 	trustedProxies []netip.Prefix
+
+	reports         ReportStore
+	reportLimiter   *keyedLimiter
+	tileURL         string
+	tileAttribution string
+	pageCSP         string
+	secret          []byte
+	tmpl            map[string]*template.Template
+	assets          map[string]*asset
 }
 
 // NewServer returns a server for cfg. It panics if a required dependency
@@ -131,8 +176,45 @@ func NewServer(cfg Config) *Server {
 	if cfg.Partners != nil {
 		s.partners = &partnerSet{src: cfg.Partners, logger: s.logger}
 	}
+	s.reports = cfg.Reports
+	if s.reports == nil {
+		s.reports, _ = cfg.Store.(ReportStore)
+	}
+	s.reportLimiter = newKeyedLimiter(nil)
+	s.tileURL, s.tileAttribution = cfg.TileURL, cfg.TileAttribution
+	if s.tileURL == "" {
+		s.tileURL = DefaultTileURL
+	}
+	if s.tileAttribution == "" && s.tileURL == DefaultTileURL {
+		s.tileAttribution = DefaultTileAttribution
+	}
+	s.pageCSP = pageCSP(s.tileURL)
+	s.secret = cfg.Secret
+	if len(s.secret) == 0 {
+		s.secret = make([]byte, 32)
+		rand.Read(s.secret) // never fails (crypto/rand)
+	}
+	s.tmpl = parseTemplates()
+	s.assets = loadAssets()
 	s.router = s.newRouter()
 	return s
+}
+
+// pageCSP is the Content-Security-Policy of the pages: scripts, styles and
+// requests from this site only (no inline script or style at all), images
+// from here and the tile server, forms posted only here, no framing.
+func pageCSP(tileURL string) string {
+	img := "'self' data:"
+	if u, err := url.Parse(strings.NewReplacer("{s}", "a", "{z}", "0", "{x}", "0", "{y}", "0", "{r}", "").Replace(tileURL)); err == nil && u.Host != "" {
+		host := u.Host
+		if strings.Contains(tileURL, "{s}.") {
+			_, rest, _ := strings.Cut(host, ".")
+			host = "*." + rest
+		}
+		img += " " + u.Scheme + "://" + host
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + img +
+		"; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 }
 
 // Handler returns the server's HTTP handler: the router behind the
@@ -157,7 +239,11 @@ func (s *Server) Handler() http.Handler {
 // a test checks that the two agree.
 func (s *Server) newRouter() *mux.Router {
 	r := mux.NewRouter()
-	s.get(r, "/", s.serveRoot)
+	s.page(r, "/", s.serveHome)
+	s.page(r, "/search", s.serveSearchPage)
+	s.page(r, "/facilities/{id}", s.serveFacilityPage)
+	r.Handle("/facilities/{id}/report", s.adaptPage("/facilities/{id}/report", s.serveReportForm)).Methods(http.MethodPost)
+	s.get(r, "/static/{path:.+}", s.serveStatic)
 	s.get(r, "/healthz", s.serveHealth)
 	s.get(r, "/readyz", s.serveReady)
 	s.get(r, "/metrics", s.serveMetrics)
@@ -169,12 +255,15 @@ func (s *Server) newRouter() *mux.Router {
 	s.get(r, "/widget.js", s.serveWidgetJS)
 	s.get(r, "/embed", s.serveEmbed)
 	s.get(r, "/widget/demo", s.serveWidgetDemo)
-	r.NotFoundHandler = s.adapt("", func(w http.ResponseWriter, r *http.Request) error {
-		return &apiError{Status: http.StatusNotFound, Code: directory.ENOTFOUND,
-			Message: "there is nothing at " + r.URL.Path + "; see /api/v1/openapi.json"}
-	})
+	r.Handle("/api/v1/facilities/{id}/reports", s.adapt("/api/v1/facilities/{id}/reports", s.serveReportAPI)).Methods(http.MethodPost)
+	r.NotFoundHandler = s.adapt("", s.serveNotFound)
 	r.MethodNotAllowedHandler = s.adapt("", s.serveMethodNotAllowed)
 	return r
+}
+
+// page registers a page: GET and HEAD, errors as HTML.
+func (s *Server) page(r *mux.Router, path string, h handlerFunc) {
+	r.Handle(path, s.adaptPage(path, h)).Methods(http.MethodGet, http.MethodHead)
 }
 
 // get registers h for GET (and so HEAD) requests to the path template.

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -113,6 +115,9 @@ type ServeConfig struct {
 	RateLimit int
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// TileURL and TileAttribution are the search page's map tiles.
+	TileURL         string
+	TileAttribution string
 	// Listening, if set, is told the bound address once the server
 	// accepts connections (tests listen on :0).
 	Listening func(addr string)
@@ -131,6 +136,8 @@ func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 		cfg.TrustedProxies = p
 		return err
 	})
+	fs.StringVar(&cfg.TileURL, "tile-url", web.DefaultTileURL, "map tiles of the search page: a URL template with {z}, {x}, {y} (and {s})")
+	fs.StringVar(&cfg.TileAttribution, "tile-attribution", "", "the credit (HTML) the tile server asks for; empty means OpenStreetMap's with the default --tile-url")
 	return func(ctx context.Context, args []string, e env) error {
 		if len(args) > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
@@ -167,6 +174,10 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	st := ix.Stats()
 	logger.Info("index ready", "facilities", st.Facilities, "seq", st.Seq, "took", time.Since(start).Round(time.Millisecond))
 
+	secret, err := webSecret(ctx, store)
+	if err != nil {
+		return err
+	}
 	srv := web.NewServer(web.Config{
 		Index:     ix,
 		Store:     store,
@@ -179,6 +190,10 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 		Partners:       store,
 		RateLimit:      cfg.RateLimit,
 		TrustedProxies: cfg.TrustedProxies,
+
+		TileURL:         cfg.TileURL,
+		TileAttribution: cfg.TileAttribution,
+		Secret:          secret,
 	})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -256,6 +271,28 @@ func flushUsage(ctx context.Context, srv *web.Server, logger *slog.Logger) {
 			logger.Error("record partner usage", "err", err)
 		}
 	}
+}
+
+// metaWebSecret is the store key of the secret that signs the report
+// form's tokens and keys the hashes of reporters' addresses: kept in the
+// store so that it outlives restarts and is shared by every server.
+const metaWebSecret = "web_secret"
+
+// webSecret returns the pages' secret, making one on first use.
+func webSecret(ctx context.Context, store *directory.Store) ([]byte, error) {
+	v, err := store.Meta(ctx, metaWebSecret)
+	if err != nil {
+		return nil, err
+	}
+	if v == "" {
+		b := make([]byte, 32)
+		rand.Read(b) // never fails (crypto/rand)
+		v = hex.EncodeToString(b)
+		if err := store.SetMeta(ctx, metaWebSecret, v); err != nil {
+			return nil, err
+		}
+	}
+	return []byte(v), nil
 }
 
 // loadDemoIfEmpty fills a store that has never held anything with the

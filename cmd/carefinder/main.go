@@ -1,7 +1,7 @@
 // Command carefinder runs the CareFinder treatment-facility directory: the
 // search service, and the commands that load and index its data.
 //
-//	carefinder serve [--addr :8080] [--data ./carefinder-data] [--database DSN]
+//	carefinder serve [--addr :8080] [--data ./carefinder-data] [--database DSN] [--tile-url URL]
 //	carefinder import [--data DIR] [--database DSN] --format samhsa-2015 [--dry-run] FILE|-
 //	carefinder reindex [--data DIR] [--database DSN]
 //	carefinder version

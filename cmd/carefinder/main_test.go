@@ -76,7 +76,8 @@ func TestServeImportReindex(t *testing.T) {
 	defer cancel()
 	addrc := make(chan string, 1)
 	errc := make(chan error, 1)
-	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 300, SyncInterval: 100 * time.Millisecond, Listening: func(a string) { addrc <- a }}
+	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 300, SyncInterval: 100 * time.Millisecond, Listening: func(a string) { addrc <- a },
+		TileURL: "https://{s}.tiles.example.org/{z}/{x}/{y}.png", TileAttribution: "Example tiles"}
 	cfg.data = data
 	go func() { errc <- Serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	var base string
@@ -87,6 +88,19 @@ func TestServeImportReindex(t *testing.T) {
 		t.Fatal(err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("server did not start")
+	}
+
+	// The search page's map uses the tile server configured, which its
+	// Content-Security-Policy lets images come from.
+	page, err := http.Get(base + "/search?near=37203")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if csp := page.Header.Get("Content-Security-Policy"); page.StatusCode != 200 || !strings.Contains(csp, "img-src 'self' data: https://*.tiles.example.org;") ||
+		!strings.Contains(string(body), `data-tiles="https://{s}.tiles.example.org/{z}/{x}/{y}.png" data-attribution="Example tiles"`) {
+		t.Errorf("search page: %d, CSP %q, tiles not configured:\n%.3000s", page.StatusCode, csp, body)
 	}
 
 	type result struct {

@@ -152,43 +152,51 @@ func (e *bleveEngine) Search(ctx context.Context, q search.Query) (*search.Resul
 	if err != nil {
 		return nil, err
 	}
-	var must []bquery.Query
-	if q.RadiusKm > 0 {
-		gq := bleve.NewGeoDistanceQuery(q.Center[0], q.Center[1], strconv.FormatFloat(q.RadiusKm, 'f', -1, 64)+"km")
-		gq.SetField(bleveLocation)
-		must = append(must, gq)
-	}
-	for _, g := range directory.Groups() {
-		if len(q.Filters[g]) == 0 {
-			continue
+	// query is the search with every filter but skip's (skip "": all).
+	query := func(skip directory.Group) bquery.Query {
+		var must []bquery.Query
+		if q.RadiusKm > 0 {
+			gq := bleve.NewGeoDistanceQuery(q.Center[0], q.Center[1], strconv.FormatFloat(q.RadiusKm, 'f', -1, 64)+"km")
+			gq.SetField(bleveLocation)
+			must = append(must, gq)
 		}
-		var any []bquery.Query
-		for _, slug := range q.Filters[g] {
-			tq := bleve.NewTermQuery(slug)
-			tq.SetField(string(g))
-			any = append(any, tq)
+		for _, g := range directory.Groups() {
+			if len(q.Filters[g]) == 0 || g == skip {
+				continue
+			}
+			var any []bquery.Query
+			for _, slug := range q.Filters[g] {
+				tq := bleve.NewTermQuery(slug)
+				tq.SetField(string(g))
+				any = append(any, tq)
+			}
+			must = append(must, bleve.NewDisjunctionQuery(any...))
 		}
-		must = append(must, bleve.NewDisjunctionQuery(any...))
+		if q.Text != "" {
+			mq := bleve.NewMatchQuery(q.Text)
+			mq.SetField(bleveAll)
+			mq.SetAutoFuzziness(true)
+			mq.SetOperator(bquery.MatchQueryOperatorAnd)
+			must = append(must, mq)
+		}
+		if len(must) == 0 {
+			return bleve.NewMatchAllQuery()
+		}
+		return bleve.NewConjunctionQuery(must...)
 	}
-	if q.Text != "" {
-		mq := bleve.NewMatchQuery(q.Text)
-		mq.SetField(bleveAll)
-		mq.SetAutoFuzziness(true)
-		mq.SetOperator(bquery.MatchQueryOperatorAnd)
-		must = append(must, mq)
-	}
-	var bq bquery.Query = bleve.NewMatchAllQuery()
-	if len(must) > 0 {
-		bq = bleve.NewConjunctionQuery(must...)
-	}
-	req := bleve.NewSearchRequestOptions(bq, q.Limit, offset, false)
+	req := bleve.NewSearchRequestOptions(query(""), q.Limit, offset, false)
 	byDistance, err := bsearch.NewSortGeoDistance(bleveLocation, "km", q.Center[0], q.Center[1], false)
 	if err != nil {
 		return nil, err
 	}
 	req.SortByCustom(bsearch.SortOrder{byDistance, &bsearch.SortDocID{}})
+	// Facets are disjunctive: the groups without a filter are counted
+	// by the search itself, each filtered group by a search of its own
+	// without its filter (Bleve's way: one request per such group).
 	for _, g := range directory.Groups() {
-		req.AddFacet(string(g), bleve.NewFacetRequest(string(g), len(e.ti.group[g])))
+		if len(q.Filters[g]) == 0 {
+			req.AddFacet(string(g), bleve.NewFacetRequest(string(g), len(e.ti.group[g])))
+		}
 	}
 	sr, err := e.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -196,11 +204,21 @@ func (e *bleveEngine) Search(ctx context.Context, q search.Query) (*search.Resul
 	}
 	res := &search.Result{Total: int(sr.Total), Facets: make(map[directory.Group]map[string]int, len(directory.Groups()))}
 	for _, g := range directory.Groups() {
+		facets := sr.Facets
+		if len(q.Filters[g]) > 0 {
+			fr := bleve.NewSearchRequestOptions(query(g), 0, 0, false)
+			fr.AddFacet(string(g), bleve.NewFacetRequest(string(g), len(e.ti.group[g])))
+			gr, err := e.idx.SearchInContext(ctx, fr)
+			if err != nil {
+				return nil, fmt.Errorf("bleve: facets of %s: %w", g, err)
+			}
+			facets = gr.Facets
+		}
 		m := make(map[string]int, len(e.ti.group[g]))
 		for _, b := range e.ti.group[g] {
 			m[e.ti.refs[b].Slug] = 0
 		}
-		if fr := sr.Facets[string(g)]; fr != nil && fr.Terms != nil {
+		if fr := facets[string(g)]; fr != nil && fr.Terms != nil {
 			for _, t := range fr.Terms.Terms() {
 				m[t.Term] = t.Count
 			}

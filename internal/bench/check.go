@@ -175,6 +175,18 @@ func (o *oracle) masks(q *search.Query) []termSet {
 	return masks
 }
 
+// nearMiss reports whether t fails exactly one of masks: such a facility
+// counts in the facets of that mask's group.
+func nearMiss(t *termSet, masks []termSet) bool {
+	n := 0
+	for m := range masks {
+		if !t.intersects(&masks[m]) {
+			n++
+		}
+	}
+	return n == 1
+}
+
 func matchesAll(t *termSet, masks []termSet) bool {
 	for m := range masks {
 		if !t.intersects(&masks[m]) {
@@ -210,6 +222,7 @@ func (o *oracle) reference(q search.Query, offset int, m distanceModel) *referen
 	ref := &reference{model: m, facets: make([]int, len(o.ti.refs)), band: map[int32]bool{}}
 	ref.facetsIn, ref.facetsOut = make([]int, len(o.ti.refs)), make([]int, len(o.ti.refs))
 	masks := o.masks(&q)
+	groups := o.ti.groupSets(q.Filters)
 	k := offset + q.Limit
 	top := make([]refHit, 0, k+1)
 	less := func(a, b refHit) int {
@@ -220,7 +233,10 @@ func (o *oracle) reference(q search.Query, offset int, m distanceModel) *referen
 	}
 	for _, i32 := range o.byLat.band(q.Center[1], latSpanDeg(q.RadiusKm)) {
 		i := int(i32)
-		if !matchesAll(&o.terms[i], masks) {
+		// Facets are disjunctive: a facility that fails one group's
+		// filter counts in that group's facets.
+		matches := matchesAll(&o.terms[i], masks)
+		if !matches && !nearMiss(&o.terms[i], masks) {
 			continue
 		}
 		d := o.dist(m, q.Center, i)
@@ -232,21 +248,29 @@ func (o *oracle) reference(q search.Query, offset int, m distanceModel) *referen
 				edge = edge || math.Abs(h-q.RadiusKm) <= edgeKm || (h <= q.RadiusKm) != in
 			}
 			if edge {
-				ref.band[int32(i)] = true
 				if in {
-					ref.bandIn++
-					o.terms[i].countInto(ref.facetsIn)
+					countDisjunctive(&o.terms[i], masks, groups, ref.facetsIn)
 				} else {
-					ref.bandOut++
-					o.terms[i].countInto(ref.facetsOut)
+					countDisjunctive(&o.terms[i], masks, groups, ref.facetsOut)
+				}
+				if matches {
+					ref.band[int32(i)] = true
+					if in {
+						ref.bandIn++
+					} else {
+						ref.bandOut++
+					}
 				}
 			}
 		}
 		if !in {
 			continue
 		}
+		countDisjunctive(&o.terms[i], masks, groups, ref.facets)
+		if !matches {
+			continue
+		}
 		ref.total++
-		o.terms[i].countInto(ref.facets)
 		h := refHit{int32(i), d}
 		if len(top) < k || less(h, top[len(top)-1]) < 0 {
 			at, _ := slices.BinarySearchFunc(top, h, less)

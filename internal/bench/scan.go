@@ -72,23 +72,22 @@ func (s *scan) Search(ctx context.Context, q search.Query) (*search.Result, erro
 		return nil, err
 	}
 	masks := filterMasks(s.terms, q.Filters)
+	groups := s.terms.groupSets(q.Filters)
 	counts := make([]int, len(s.terms.refs))
 	top := &hitHeap{k: offset + q.Limit + 1} // one more, to know whether a next page exists
 	total := 0
-items:
 	for i := range s.items {
 		it := &s.items[i]
-		for m := range masks {
-			if !it.terms.intersects(&masks[m]) {
-				continue items
-			}
-		}
 		d := geo.DistanceKm(q.Center, it.pt)
 		if q.RadiusKm > 0 && d > q.RadiusKm {
 			continue
 		}
+		// Facets are disjunctive: a facility that fails one group's
+		// filter still counts in that group.
+		if !countDisjunctive(&it.terms, masks, groups, counts) {
+			continue
+		}
 		total++
-		it.terms.countInto(counts)
 		top.offer(scored{f: it.f, d: d})
 	}
 	if err := ctx.Err(); err != nil {

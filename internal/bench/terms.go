@@ -67,6 +67,48 @@ func (s *termSet) countInto(counts []int) {
 	}
 }
 
+// groupSets returns the bits of each group that filters has a filter for,
+// in display order: beside the masks of filterMasks or oracle.masks.
+func (ti *termIndex) groupSets(filters map[directory.Group][]string) []termSet {
+	var out []termSet
+	for _, g := range directory.Groups() {
+		if len(filters[g]) == 0 {
+			continue
+		}
+		var s termSet
+		for _, b := range ti.group[g] {
+			s.add(b)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// countDisjunctive counts a facility's terms t into counts the way the
+// service counts facets (disjunctively): every term when t passes every
+// mask, only the terms of the group whose mask it fails when it fails
+// exactly one (groups[k] holds the bits of masks[k]'s group), nothing
+// otherwise. It reports whether t passes every mask.
+func countDisjunctive(t *termSet, masks, groups []termSet, counts []int) bool {
+	miss := -1
+	for k := range masks {
+		if !t.intersects(&masks[k]) {
+			if miss >= 0 {
+				return false
+			}
+			miss = k
+		}
+	}
+	if miss < 0 {
+		t.countInto(counts)
+		return true
+	}
+	g := &groups[miss]
+	only := termSet{t[0] & g[0], t[1] & g[1], t[2] & g[2], t[3] & g[3]}
+	only.countInto(counts)
+	return false
+}
+
 // facetMaps turns per-bit counts into a Result's facets: every term of
 // every group, 0 when nothing matched.
 func (ti *termIndex) facetMaps(counts []int) map[directory.Group]map[string]int {

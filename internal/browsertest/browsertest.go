@@ -130,7 +130,10 @@ func Start(tb testing.TB) *Browser {
 	tb.Cleanup(func() {
 		cancelRoot()
 		cancelAlloc()
-		for i := 0; os.RemoveAll(profile) != nil && i < 20; i++ {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	})

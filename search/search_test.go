@@ -1,7 +1,6 @@
 package search_test
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -19,6 +18,7 @@ import (
 	"github.com/carefinder/carefinder/geo"
 	"github.com/carefinder/carefinder/internal/storetest"
 	"github.com/carefinder/carefinder/search"
+	"github.com/carefinder/carefinder/search/searchtest"
 )
 
 // boundaryKm is how close to the edge of a circle a facility may be and
@@ -98,110 +98,16 @@ func randomFacilities(rng *rand.Rand, n int) []directory.Facility {
 	return out
 }
 
-// oracle answers a query by brute force: haversine on every facility,
-// filters by expanding each asked slug to its descendants. Facets are
-// disjunctive: a group with a filter is counted over the facilities that
-// pass every other group's filter.
+// oracle answers a query by brute force (search/searchtest).
 func oracle(all []directory.Facility, q search.Query) (ids []string, dists map[string]float64, facets map[directory.Group]map[string]int) {
-	tax := directory.DefaultTaxonomy()
-	type hit struct {
-		id   string
-		name string
-		d    float64
-	}
-	var hits []hit
-	dists = map[string]float64{}
-	facets = map[directory.Group]map[string]int{}
-	for _, g := range directory.Groups() {
-		facets[g] = map[string]int{}
-		for _, t := range tax.Terms(g) {
-			facets[g][t.Slug] = 0
-		}
-	}
-	for _, f := range all {
-		d := math.NaN()
-		if q.HasLocation {
-			d = geo.DistanceKm(q.Center, orb.Point{f.Lon, f.Lat})
-			if q.RadiusKm > 0 && d > q.RadiusKm {
-				continue
-			}
-		}
-		failed := oracleFailed(tax, f, q.Filters)
-		for _, g := range directory.Groups() {
-			// g's terms count when f passes every filter but g's own.
-			if !(len(failed) == 0 || len(failed) == 1 && failed[0] == g) {
-				continue
-			}
-			seen := map[string]bool{}
-			for _, s := range f.Services.Get(g) {
-				for _, a := range tax.Ancestors(g, s) {
-					if !seen[a] {
-						seen[a] = true
-						facets[g][a]++
-					}
-				}
-			}
-		}
-		if len(failed) > 0 {
-			continue
-		}
-		hits = append(hits, hit{f.ID, strings.ToLower(f.Name), d})
-		dists[f.ID] = d
-	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		if q.Sort == search.SortName {
-			if c := strings.Compare(a.name, b.name); c != 0 {
-				return c
-			}
-		} else if c := cmp.Compare(a.d, b.d); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	for _, h := range hits {
-		ids = append(ids, h.id)
-	}
-	return ids, dists, facets
-}
-
-// oracleFailed returns the groups whose filter f fails: it offers none of
-// the slugs asked for nor a term below one.
-func oracleFailed(tax *directory.Taxonomy, f directory.Facility, filters map[directory.Group][]string) []directory.Group {
-	var failed []directory.Group
-	for _, g := range directory.Groups() {
-		slugs := filters[g]
-		if len(slugs) == 0 {
-			continue
-		}
-		found := false
-		for _, s := range slugs {
-			for _, want := range tax.Descendants(g, s) {
-				if slices.Contains(f.Services.Get(g), want) {
-					found = true
-				}
-			}
-		}
-		if !found {
-			failed = append(failed, g)
-		}
-	}
-	return failed
+	a := searchtest.Answer(all, q)
+	return a.IDs, a.Dists, a.Facets
 }
 
 // oracleNearest returns the distance from q's center to the nearest
 // facility that passes q's filters, at any distance, or NaN if none does.
 func oracleNearest(all []directory.Facility, q search.Query) float64 {
-	tax := directory.DefaultTaxonomy()
-	best := math.NaN()
-	for _, f := range all {
-		if len(oracleFailed(tax, f, q.Filters)) > 0 {
-			continue
-		}
-		if d := geo.DistanceKm(q.Center, orb.Point{f.Lon, f.Lat}); math.IsNaN(best) || d < best {
-			best = d
-		}
-	}
-	return best
+	return searchtest.Answer(all, q).NearestKm
 }
 
 // allPages follows cursors to the end and returns every id in order.

@@ -22,6 +22,7 @@ import (
 	"github.com/carefinder/carefinder/geo"
 	"github.com/carefinder/carefinder/internal/storetest"
 	"github.com/carefinder/carefinder/search"
+	"github.com/carefinder/carefinder/search/searchtest"
 	"github.com/carefinder/carefinder/web"
 )
 
@@ -250,55 +251,23 @@ type oracleHit struct {
 	dist float64
 }
 
-// oracle answers q by brute force over the active fixture: haversine on
-// every facility, and each filter slug expanded to the terms below it.
-// Hits are nearest first with a center, else by name.
+// oracle answers q by brute force over the active fixture
+// (search/searchtest). Hits are nearest first with a center, else by name.
 func (e *env) oracle(q oracleQuery) []oracleHit {
-	tax := directory.DefaultTaxonomy()
-	var hits []oracleHit
+	sq := search.Query{RadiusKm: q.radiusKm, Filters: q.filters}
+	if q.center != nil {
+		sq.HasLocation, sq.Center = true, *q.center
+	}
+	a := searchtest.Answer(e.active, sq)
+	names := map[string]string{}
 	for _, f := range e.active {
-		d := math.NaN()
-		if q.center != nil {
-			d = geo.DistanceKm(*q.center, orb.Point{f.Lon, f.Lat})
-			if q.radiusKm > 0 && d > q.radiusKm {
-				continue
-			}
-		}
-		if !offersAll(tax, f, q.filters) {
-			continue
-		}
-		hits = append(hits, oracleHit{f.ID, f.Name, d})
+		names[f.ID] = f.Name
 	}
-	slices.SortFunc(hits, func(a, b oracleHit) int {
-		if q.center != nil && a.dist != b.dist {
-			if a.dist < b.dist {
-				return -1
-			}
-			return 1
-		}
-		if c := strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)); q.center == nil && c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
+	hits := []oracleHit{}
+	for _, id := range a.IDs {
+		hits = append(hits, oracleHit{id, names[id], a.Dists[id]})
+	}
 	return hits
-}
-
-// offersAll reports whether f offers, in every group of filters, one of
-// its slugs or a term below one.
-func offersAll(tax *directory.Taxonomy, f directory.Facility, filters map[directory.Group][]string) bool {
-	for g, slugs := range filters {
-		found := false
-		for _, s := range slugs {
-			for _, want := range tax.Descendants(g, s) {
-				found = found || slices.Contains(f.Services.Get(g), want)
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }
 
 func ids(hits []oracleHit) []string {

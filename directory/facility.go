@@ -186,14 +186,28 @@ var (
 	clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$`)
 )
 
+// MaxIDLength bounds a facility's id.
+const MaxIDLength = 64
+
+// CheckID returns an error naming "id" unless id can be a facility's id: 1
+// to MaxIDLength characters, without spaces, '/', '?', '#', '%' or control
+// characters, so that it fits a URL path as it is.
+func CheckID(id string) error {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return ParamErrorf("id", "is required")
+	case len(id) > MaxIDLength || strings.ContainsAny(id, "/?#% \t\n") || HasControl(id):
+		return ParamErrorf("id", "must be at most %d characters without spaces, '/', '?', '#' or '%%'", MaxIDLength)
+	}
+	return nil
+}
+
 // Validate checks a facility against the taxonomy and the rules every
 // record obeys. The error names the first field at fault.
 func (f *Facility) Validate(tax *Taxonomy) error {
 	switch {
-	case strings.TrimSpace(f.ID) == "":
-		return ParamErrorf("id", "is required")
-	case len(f.ID) > 64 || strings.ContainsAny(f.ID, "/?#% \t\n"):
-		return ParamErrorf("id", "must be at most 64 characters without spaces, '/', '?', '#' or '%%'")
+	case CheckID(f.ID) != nil:
+		return CheckID(f.ID)
 	case strings.TrimSpace(f.Name) == "":
 		return ParamErrorf("name", "is required")
 	case f.Address.ZIP != "" && !zipRE.MatchString(f.Address.ZIP):

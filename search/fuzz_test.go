@@ -23,8 +23,8 @@ func FuzzCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := decodeCursor(s, fp)
 		if err != nil {
-			if directory.ErrorCode(err) != directory.EINVALID {
-				t.Fatalf("decodeCursor(%q) = %v: not a parameter error", s, err)
+			if qe, ok := err.(*QueryError); !ok || qe.Field != FieldCursor {
+				t.Fatalf("decodeCursor(%q) = %v: not a QueryError on the cursor", s, err)
 			}
 			return
 		}

@@ -676,7 +676,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	if res, err = g.cat.run(ctx, &q, scores, within != nil); err != nil {
 		return nil, err
 	}
-	res.Seq = g.seq
+	res.Seq, res.Query = g.seq, q
 	if res.Total > 0 || within == nil || !q.HasLocation || q.RadiusKm == 0 {
 		return res, nil
 	}

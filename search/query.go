@@ -25,9 +25,11 @@ const (
 	DefaultLimit = 20
 	// MaxLimit bounds the page size.
 	MaxLimit = 100
-	// MaxRadiusKm is the largest finite radius (500 miles); beyond it,
-	// ask for "any" distance.
-	MaxRadiusKm = 500 * 1.609344
+	// MaxRadiusMi is the largest finite radius; beyond it, search
+	// without a radius (nearest first, nationwide). MaxRadiusKm is the
+	// same in kilometres.
+	MaxRadiusMi = 500
+	MaxRadiusKm = MaxRadiusMi * 1.609344
 	// MaxTextLength bounds the free-text part of a query.
 	MaxTextLength = 200
 	// MaxFilterTerms bounds the number of slugs in one query.
@@ -104,25 +106,64 @@ type Result struct {
 	// Seq is the last change of the store the answer reflects: every
 	// part of it (text, location, facets) comes from the same state.
 	Seq int64
+	// Query is the query answered, normalized: defaults filled in,
+	// filters sorted (see Query.Normalize).
+	Query Query
 }
 
-// Normalize fills in defaults and checks the query, returning an error that
-// names the parameter at fault.
+// The fields of a Query a QueryError can name.
+const (
+	FieldCenter   = "Center"
+	FieldRadiusKm = "RadiusKm"
+	FieldFilters  = "Filters"
+	FieldText     = "Text"
+	FieldSort     = "Sort"
+	FieldLimit    = "Limit"
+	FieldCursor   = "Cursor"
+)
+
+// QueryError is a query Normalize (or the cursor's check) refused. Field
+// names the Query field at fault (FieldCenter, …), Group the filter group
+// when it is FieldFilters. Message is plain English, safe to show, and says
+// nothing of how the query was sent: the caller knows which of its own
+// inputs became the field.
+type QueryError struct {
+	Field       string
+	Group       directory.Group
+	Message     string
+	Suggestions []string
+}
+
+// Error implements the error interface.
+func (e *QueryError) Error() string {
+	if e.Group != "" {
+		return fmt.Sprintf("%s[%s]: %s", e.Field, e.Group, e.Message)
+	}
+	return e.Field + ": " + e.Message
+}
+
+func queryErrorf(field, format string, args ...any) *QueryError {
+	return &QueryError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Normalize fills in defaults and checks the query: it is the one place the
+// rules of a query live, and Index.Search runs it (Result.Query is the
+// normalized query). Its error is a *QueryError naming the field at fault.
 func (q *Query) Normalize(tax *directory.Taxonomy) error {
 	if q.HasLocation {
 		lon, lat := q.Center[0], q.Center[1]
 		if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
-			return directory.ParamErrorf("near", "the location %v,%v is not a latitude,longitude", lat, lon)
+			return queryErrorf(FieldCenter, "%v,%v is not a latitude and longitude on Earth", lat, lon)
 		}
-		if q.RadiusKm < 0 || math.IsNaN(q.RadiusKm) || q.RadiusKm > MaxRadiusKm+1e-9 {
-			return directory.ParamErrorf("radius", "must be between 0 and 500 miles, or \"any\"")
+		if q.RadiusKm < 0 || math.IsNaN(q.RadiusKm) || q.RadiusKm > MaxRadiusKm*(1+1e-12) {
+			return queryErrorf(FieldRadiusKm, "must be more than 0 and at most %d miles (%.0f km)", MaxRadiusMi, math.Floor(MaxRadiusKm))
 		}
 	} else if q.RadiusKm != 0 {
-		return directory.ParamErrorf("radius", "needs a location: give near, or lat and lon")
+		return queryErrorf(FieldRadiusKm, "needs a location to measure from")
 	}
 	for g := range q.Filters {
 		if _, ok := directory.ParseGroup(string(g)); !ok {
-			return directory.ParamErrorf(string(g), "unknown filter group")
+			return &QueryError{Field: FieldFilters, Group: g, Message: fmt.Sprintf("there is no taxonomy group %q", g)}
 		}
 	}
 	n := 0
@@ -131,24 +172,29 @@ func (q *Query) Normalize(tax *directory.Taxonomy) error {
 		slugs := q.Filters[g]
 		for _, s := range slugs {
 			if err := tax.Validate(g, s); err != nil {
-				return directory.ParamErrorf(string(g), "%s", err.(*directory.Error).Message)
+				var names []string
+				for _, t := range tax.Terms(g) {
+					names = append(names, t.Slug)
+				}
+				return &QueryError{Field: FieldFilters, Group: g, Message: err.(*directory.Error).Message,
+					Suggestions: directory.Suggest(s, names, 3)}
 			}
 		}
 		if len(slugs) == 0 {
 			continue
 		}
+		n += len(slugs) // as given: a query this long is refused, repeats and all
 		slugs = slices.Clone(slugs)
 		slices.Sort(slugs)
 		filters[g] = slices.Compact(slugs)
-		n += len(filters[g])
 		if n > MaxFilterTerms {
-			return directory.ParamErrorf(string(g), "too many filter terms (%d so far); at most %d in all", n, MaxFilterTerms)
+			return &QueryError{Field: FieldFilters, Group: g, Message: fmt.Sprintf("too many filter terms (%d so far); at most %d in all", n, MaxFilterTerms)}
 		}
 	}
 	q.Filters = filters
 	q.Text = strings.Join(strings.Fields(q.Text), " ")
 	if len(q.Text) > MaxTextLength {
-		return directory.ParamErrorf("q", "is %d characters long; at most %d", len(q.Text), MaxTextLength)
+		return queryErrorf(FieldText, "is %d characters long; at most %d", len(q.Text), MaxTextLength)
 	}
 	switch q.Sort {
 	case "":
@@ -162,17 +208,17 @@ func (q *Query) Normalize(tax *directory.Taxonomy) error {
 		}
 	case SortDistance:
 		if !q.HasLocation {
-			return directory.ParamErrorf("sort", "sorting by distance needs a location: give near, or lat and lon")
+			return queryErrorf(FieldSort, "sorting by distance needs a location to measure from")
 		}
 	case SortRelevance, SortName:
 	default:
-		return directory.ParamErrorf("sort", "must be distance, relevance or name")
+		return queryErrorf(FieldSort, "must be distance, relevance or name")
 	}
 	switch {
 	case q.Limit == 0:
 		q.Limit = DefaultLimit
 	case q.Limit < 1 || q.Limit > MaxLimit:
-		return directory.ParamErrorf("limit", "must be between 1 and %d", MaxLimit)
+		return queryErrorf(FieldLimit, "must be a whole number from 1 to %d", MaxLimit)
 	}
 	return nil
 }
@@ -212,10 +258,10 @@ func decodeCursor(s string, fp uint64) (cursor, error) {
 	var c cursor
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-		return c, directory.ParamErrorf("cursor", "is not a cursor this service gave out; start again without it")
+		return c, queryErrorf(FieldCursor, "is not a cursor this service gave out; start again without it")
 	}
 	if c.Q != fp {
-		return c, directory.ParamErrorf("cursor", "belongs to a different search; start again without it")
+		return c, queryErrorf(FieldCursor, "belongs to a different search; start again without it")
 	}
 	return c, nil
 }

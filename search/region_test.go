@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -204,7 +205,8 @@ func TestRegionTextAndCursor(t *testing.T) {
 		t.Fatalf("first page: %v, %v", res, err)
 	}
 	q.Cursor, q.Region = res.NextCursor, search.NewRegion([]string{"KY"}, nil)
-	if _, err := fx.index.Search(context.Background(), q); directory.ErrorCode(err) != directory.EINVALID {
-		t.Errorf("a cursor from another region: %v, want invalid", err)
+	var qe *search.QueryError
+	if _, err := fx.index.Search(context.Background(), q); !errors.As(err, &qe) || qe.Field != search.FieldCursor {
+		t.Errorf("a cursor from another region: %v, want a QueryError on the cursor", err)
 	}
 }

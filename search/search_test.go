@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -329,35 +330,34 @@ func TestBadQueries(t *testing.T) {
 	fx := mustIndex(t, facility("a", "Hope Alpha", 36, -86, directory.Services{}))
 	tests := []struct {
 		q     search.Query
-		param string
+		field string
+		group directory.Group
 	}{
-		{search.Query{HasLocation: true, Center: orb.Point{-86, 91}}, "near"},
-		{search.Query{HasLocation: true, Center: orb.Point{-86, 36}, RadiusKm: 900}, "radius"},
-		{search.Query{RadiusKm: 10}, "radius"},
-		{search.Query{Filters: map[directory.Group][]string{directory.GroupCare: {"detx"}}}, "care"},
-		{search.Query{Sort: "distance"}, "sort"},
-		{search.Query{Sort: "price"}, "sort"},
-		{search.Query{Limit: 101}, "limit"},
-		{search.Query{Limit: -1}, "limit"},
-		{search.Query{Text: strings.Repeat("a", 201)}, "q"},
-		{search.Query{Cursor: "garbage!"}, "cursor"},
-		{search.Query{Cursor: "eyJxIjoxLCJpIjoiYSJ9"}, "cursor"}, // a cursor of another query
+		{search.Query{HasLocation: true, Center: orb.Point{-86, 91}}, search.FieldCenter, ""},
+		{search.Query{HasLocation: true, Center: orb.Point{-86, 36}, RadiusKm: 900}, search.FieldRadiusKm, ""},
+		{search.Query{RadiusKm: 10}, search.FieldRadiusKm, ""},
+		{search.Query{Filters: map[directory.Group][]string{directory.GroupCare: {"detx"}}}, search.FieldFilters, directory.GroupCare},
+		{search.Query{Filters: map[directory.Group][]string{"flavour": {"mint"}}}, search.FieldFilters, "flavour"},
+		{search.Query{Sort: "distance"}, search.FieldSort, ""},
+		{search.Query{Sort: "price"}, search.FieldSort, ""},
+		{search.Query{Limit: 101}, search.FieldLimit, ""},
+		{search.Query{Limit: -1}, search.FieldLimit, ""},
+		{search.Query{Text: strings.Repeat("a", 201)}, search.FieldText, ""},
+		{search.Query{Cursor: "garbage!"}, search.FieldCursor, ""},
+		{search.Query{Cursor: "eyJxIjoxLCJpIjoiYSJ9"}, search.FieldCursor, ""}, // a cursor of another query
 	}
 	for _, tt := range tests {
 		_, err := fx.index.Search(context.Background(), tt.q)
-		var e *directory.Error
-		if err == nil || !errorAs(err, &e) || e.Param != tt.param || e.Code != directory.EINVALID {
-			t.Errorf("Search(%+v) = %v, want invalid %s", tt.q, err, tt.param)
+		var qe *search.QueryError
+		if !errors.As(err, &qe) || qe.Field != tt.field || qe.Group != tt.group || qe.Message == "" {
+			t.Errorf("Search(%+v) = %v, want a QueryError on %s %s", tt.q, err, tt.field, tt.group)
 		}
 	}
-}
-
-func errorAs(err error, target **directory.Error) bool {
-	e, ok := err.(*directory.Error)
-	if ok {
-		*target = e
+	// A misspelt slug comes with suggestions.
+	_, err := fx.index.Search(context.Background(), search.Query{Filters: map[directory.Group][]string{directory.GroupCare: {"detx"}}})
+	if qe := (*search.QueryError)(nil); !errors.As(err, &qe) || !slices.Contains(qe.Suggestions, "detox") {
+		t.Errorf("care=detx: %v, want the suggestion detox", err)
 	}
-	return ok
 }
 
 func TestIndexFollowsStore(t *testing.T) {

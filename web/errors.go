@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/search"
 )
 
 // Error codes of the HTTP layer, beside directory's EINVALID, ENOTFOUND,
@@ -100,6 +101,11 @@ func (s *Server) describe(r *http.Request, err error) (errorDetail, int) {
 	if errors.As(err, &ae) {
 		return errorDetail{Code: ae.Code, Message: ae.Message, Param: ae.Param, Suggestions: ae.Suggestions}, ae.Status
 	}
+	var qe *search.QueryError
+	if errors.As(err, &qe) {
+		ae := queryParamError(r, qe)
+		return errorDetail{Code: ae.Code, Message: ae.Message, Param: ae.Param, Suggestions: ae.Suggestions}, ae.Status
+	}
 	var de *directory.Error
 	if errors.As(err, &de) && de.Code != directory.EINTERNAL {
 		status := http.StatusBadRequest
@@ -124,6 +130,42 @@ func (s *Server) describe(r *http.Request, err error) (errorDetail, int) {
 	s.logger.ErrorContext(ctx, "internal error", "err", err, "request_id", requestIDFrom(ctx),
 		"method", r.Method, "path", r.URL.Path)
 	return errorDetail{Code: directory.EINTERNAL, Message: internalMessage}, http.StatusInternalServerError
+}
+
+// queryParamError turns a query search refused into a 400 naming the
+// request parameter that became the field at fault: search names the
+// fields of its Query, web knows which parameter made each.
+func queryParamError(r *http.Request, qe *search.QueryError) *apiError {
+	msg := qe.Message
+	param := ""
+	switch qe.Field {
+	case search.FieldCenter:
+		param = "near"
+		if r.URL.Query().Has("lat") {
+			param = "lat"
+		}
+	case search.FieldRadiusKm:
+		param = "radius"
+		if r.URL.Query().Has("radius") && (r.URL.Query().Has("near") || r.URL.Query().Has("lat")) {
+			msg += "; for no limit, use radius=any"
+		} else {
+			msg = "a radius needs a location: give near, or lat and lon"
+		}
+	case search.FieldFilters:
+		param = string(qe.Group)
+	case search.FieldText:
+		param = "q"
+	case search.FieldSort:
+		param = "sort"
+		if qe.Message == "sorting by distance needs a location to measure from" {
+			msg += ": give near, or lat and lon"
+		}
+	case search.FieldLimit:
+		param = "limit"
+	case search.FieldCursor:
+		param = "cursor"
+	}
+	return paramError(param, msg, qe.Suggestions...)
 }
 
 // Content types of responses.

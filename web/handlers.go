@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -16,9 +15,6 @@ import (
 	"github.com/carefinder/carefinder/search"
 )
 
-// maxFacilityIDLength is the longest id a facility can have
-// (directory.Facility.Validate).
-const maxFacilityIDLength = 64
 
 // serveFacility answers GET /api/v1/facilities/{id} with the facility as
 // the store has it: the store, not the index, is the source of truth.
@@ -42,7 +38,7 @@ func (s *Server) serveFacility(w http.ResponseWriter, r *http.Request) error {
 // asking the store.
 func (s *Server) activeFacility(ctx context.Context, id string) (f *directory.Facility, fromIndex bool, err error) {
 	notFound := &directory.Error{Code: directory.ENOTFOUND, Param: "id", Message: fmt.Sprintf("no facility with id %q", id)}
-	if len(id) > maxFacilityIDLength || strings.ContainsAny(id, "/?#% \t\n") || directory.HasControl(id) {
+	if directory.CheckID(id) != nil {
 		return nil, false, notFound
 	}
 	if f, fromIndex, err = s.facility(ctx, id); err != nil {

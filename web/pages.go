@@ -423,10 +423,12 @@ func (s *Server) serveSearchPage(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
 		defer cancel()
-		res, err = s.index.Search(ctx, req.query)
+		if res, err = s.index.Search(ctx, req.query); err == nil {
+			req.echoQuery(&res.Query)
+		}
 	}
 	if err != nil {
-		if !s.formError(p, &v.Form, err) {
+		if !s.formError(r, p, &v.Form, err) {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-store")
@@ -438,13 +440,17 @@ func (s *Server) serveSearchPage(w http.ResponseWriter, r *http.Request) error {
 
 // formError puts err, if it is the user's, next to the field at fault in
 // plain words, and reports whether it did.
-func (s *Server) formError(p *page, f *searchForm, err error) bool {
+func (s *Server) formError(r *http.Request, p *page, f *searchForm, err error) bool {
 	var param, message string
 	var suggestions []string
 	var ae *apiError
+	var qe *search.QueryError
 	var de *directory.Error
 	switch {
 	case errors.As(err, &ae) && ae.Status == http.StatusBadRequest:
+		param, message, suggestions = ae.Param, ae.Message, ae.Suggestions
+	case errors.As(err, &qe):
+		ae := queryParamError(r, qe)
 		param, message, suggestions = ae.Param, ae.Message, ae.Suggestions
 	case errors.As(err, &de) && de.Code == directory.EINVALID:
 		param, message = de.Param, de.Message

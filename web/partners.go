@@ -309,11 +309,19 @@ func CheckPartnerDefaults(defaults url.Values, gaz *geo.Gazetteer, tax *director
 		// A radius needs a location; check it against any point.
 		r.URL.RawQuery += "&lat=0&lon=0"
 	}
-	if _, err := s.parseSearch(r); err != nil {
+	req, err := s.parseSearch(r)
+	if err == nil {
+		err = req.query.Normalize(s.tax) // the checks a search would make
+	}
+	if err != nil {
 		var ae *apiError
+		var qe *search.QueryError
 		var de *directory.Error
 		switch {
 		case errors.As(err, &ae):
+			return fmt.Errorf("default %s: %s", ae.Param, ae.Message)
+		case errors.As(err, &qe):
+			ae := queryParamError(r, qe)
 			return fmt.Errorf("default %s: %s", ae.Param, ae.Message)
 		case errors.As(err, &de):
 			return fmt.Errorf("default %s: %s", de.Param, de.Message)

@@ -25,9 +25,6 @@ const (
 	// defaultRadiusMi is the radius of a search with a location and no
 	// radius: about half an hour's drive.
 	defaultRadiusMi = 25
-	// maxRadiusMi is the largest finite radius; beyond it, ask for "any"
-	// (nearest first, nationwide). It equals search.MaxRadiusKm.
-	maxRadiusMi = 500
 	// distanceDecimals is how many decimals distances are rounded to in
 	// responses (a metre, or about 1.6 m for miles).
 	distanceDecimals = 3
@@ -156,7 +153,8 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.observeSearch(&req.query, time.Since(start))
+	s.metrics.observeSearch(&res.Query, time.Since(start))
+	req.echoQuery(&res.Query)
 	results := make([]resultJSON, len(res.Hits))
 	for i, h := range res.Hits {
 		results[i] = newResult(h, s.tax, req.echo.Lang)
@@ -250,29 +248,28 @@ func (s *Server) parseSearchWith(r *http.Request, allowed []string) (*searchRequ
 	if err != nil {
 		return nil, err
 	}
-	q.Limit = search.DefaultLimit
 	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > search.MaxLimit {
+		// Turning text into a number is ours; what numbers a query
+		// takes is search.Query.Normalize's to say.
+		if q.Limit, err = strconv.Atoi(limit); err != nil || q.Limit == 0 {
 			return nil, paramError("limit", fmt.Sprintf("must be a whole number from 1 to %d", search.MaxLimit))
 		}
-		q.Limit = n
 	}
 	if q.Cursor, err = p.single("cursor"); err != nil {
 		return nil, err
 	}
+	return req, nil
+}
 
-	// Normalize fills in the default sort and checks text and sort; the
-	// index normalizes again, which changes nothing.
-	if err := q.Normalize(s.tax); err != nil {
-		return nil, err
-	}
+// echoQuery completes the echo of a request with the query the index
+// answered, normalized (defaults, sorted filters).
+func (req *searchRequest) echoQuery(q *search.Query) {
+	echo := &req.echo
 	echo.Filters = make(map[directory.Group][]string, len(directory.Groups()))
 	for _, g := range directory.Groups() {
 		echo.Filters[g] = nonNil(q.Filters[g])
 	}
 	echo.Q, echo.Sort, echo.Limit, echo.Cursor = q.Text, q.Sort, q.Limit, q.Cursor
-	return req, nil
 }
 
 // parseLocation reads near, or lat and lon.
@@ -397,7 +394,7 @@ func parseRadius(p params, q *search.Query, echo *queryEcho) error {
 	if raw != "" {
 		m := radiusRE.FindStringSubmatch(raw)
 		if m == nil {
-			return paramError("radius", fmt.Sprintf("%q is not a distance like 25mi or 40km (at most %dmi), or any", raw, maxRadiusMi))
+			return paramError("radius", fmt.Sprintf("%q is not a distance like 25mi or 40km (at most %dmi), or any", raw, search.MaxRadiusMi))
 		}
 		value, _ = strconv.ParseFloat(m[1], 64) // the pattern guarantees a number
 		if m[2] != "" {
@@ -408,8 +405,8 @@ func parseRadius(p params, q *search.Query, echo *queryEcho) error {
 	if unit == "mi" {
 		km = geo.MiToKm(value)
 	}
-	if !(value > 0) || km > search.MaxRadiusKm*(1+1e-12) {
-		return paramError("radius", fmt.Sprintf("must be more than 0 and at most %dmi (%.0fkm); for no limit use any", maxRadiusMi, math.Floor(search.MaxRadiusKm)))
+	if !(value > 0) { // a radius of 0 is how a Query says "any"
+		return paramError("radius", fmt.Sprintf("must be more than 0 and at most %dmi (%.0fkm); for no limit use any", search.MaxRadiusMi, math.Floor(search.MaxRadiusKm)))
 	}
 	q.RadiusKm = km
 	label := strconv.FormatFloat(value, 'f', -1, 64) + unit
@@ -418,31 +415,17 @@ func parseRadius(p params, q *search.Query, echo *queryEcho) error {
 	return nil
 }
 
-// parseFilters reads the taxonomy filters, group by group in display order
-// so that, of several bad slugs, the same one is reported every time.
+// parseFilters reads the taxonomy filters: one parameter per group, slugs
+// comma-separated or repeated. Whether they are slugs of the taxonomy, and
+// how many a query may have, is search.Query.Normalize's to check.
 func (s *Server) parseFilters(p params, q *search.Query) error {
-	n := 0
 	for _, g := range directory.Groups() {
-		slugs := p.list(string(g))
-		if len(slugs) == 0 {
-			continue
-		}
-		for _, slug := range slugs {
-			if err := s.tax.Validate(g, slug); err != nil {
-				var names []string
-				for _, t := range s.tax.Terms(g) {
-					names = append(names, t.Slug)
-				}
-				return paramError(string(g), err.Error(), directory.Suggest(slug, names, 3)...)
+		if slugs := p.list(string(g)); len(slugs) > 0 {
+			if q.Filters == nil {
+				q.Filters = map[directory.Group][]string{}
 			}
+			q.Filters[g] = slugs
 		}
-		if n += len(slugs); n > search.MaxFilterTerms {
-			return paramError(string(g), fmt.Sprintf("too many filter terms; at most %d in all", search.MaxFilterTerms))
-		}
-		if q.Filters == nil {
-			q.Filters = map[directory.Group][]string{}
-		}
-		q.Filters[g] = slugs
 	}
 	return nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/carefinder/carefinder/search"
 )
 
-
 // serveFacility answers GET /api/v1/facilities/{id} with the facility as
 // the store has it: the store, not the index, is the source of truth.
 func (s *Server) serveFacility(w http.ResponseWriter, r *http.Request) error {

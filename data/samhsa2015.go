@@ -103,6 +103,13 @@ type ParseReport struct {
 	// Keys column that are not codes, padded ZIP codes, repaired text,
 	// records told apart only by their contact details.
 	Warnings []Warning
+	// Partial says the file is not the source's whole directory (pages of
+	// an export are missing): an import must keep the facilities it does
+	// not list.
+	Partial bool
+	// Source, when not empty, is the source every record comes from, for
+	// formats whose records carry their own (HSDS exports of CareFinder).
+	Source string
 	// NamesJoined counts the records whose name the source wrapped over
 	// two or more name lines, joined back into one.
 	NamesJoined int

@@ -297,6 +297,7 @@ type importFormat struct {
 func importFormats() []importFormat {
 	return []importFormat{
 		{name: "samhsa-2015", source: data.SAMHSA2015Source, parse: data.ParseSAMHSA2015},
+		{name: "findtreatment", source: data.FindTreatmentSource, stableIDs: true, parse: data.ParseFindTreatment},
 	}
 }
 
@@ -384,6 +385,10 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 	// store's demo, and a store holding both says so.
 	opts := directory.ImportOptions{
 		DryRun: f.dryRun, Source: format.source, SourceIDsStable: format.stableIDs, Complete: !f.partial,
+	}
+	if rep.Partial && opts.Complete {
+		fmt.Fprintf(e.stdout, "%s is not the whole directory (see the warnings): importing it as --partial, so facilities it does not list stay.\n", name)
+		opts.Complete = false
 	}
 	sources, err := store.Sources(ctx)
 	if err != nil {

@@ -96,10 +96,10 @@ func TestParseFindTreatmentSample(t *testing.T) {
 	}, {
 		// services null: unknown, so every group but the listing's
 		// language is empty; a website without a scheme gets one.
-		ID:         ftID("MTExMDEy"),
-		Name:       "Crossroads Campus",
-		Address:    directory.Address{Lines: []string{"707 Oak Street"}, City: "Franklin", State: "TN", ZIP: "37064"},
-		Lat:        35.9251, Lon: -86.8689,
+		ID:      ftID("MTExMDEy"),
+		Name:    "Crossroads Campus",
+		Address: directory.Address{Lines: []string{"707 Oak Street"}, City: "Franklin", State: "TN", ZIP: "37064"},
+		Lat:     35.9251, Lon: -86.8689,
 		Phones:       directory.Phones{Main: "(615) 555-0120"},
 		Website:      "http://www.crossroads-campus.example",
 		FacilityType: "mental-health",

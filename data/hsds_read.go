@@ -54,7 +54,7 @@ func ParseHSDSJSON(ctx context.Context, r io.Reader, opts ParseOptions) (*ParseR
 	}
 	fail := func(err error) (*ParseReport, error) {
 		var se *json.SyntaxError
-		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, directory.Errorf(directory.EINVALID, "not valid JSON: %s", syntaxErrorLine(lr, dec, err))
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -241,9 +241,10 @@ func (p *hsdsReader) service(line int, path string, raw json.RawMessage) {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			reason = fmt.Sprintf("%s: want %s, found %s", te.Field, jsonTypeName(te.Type.Kind().String()), te.Value)
-			if te.Field == "" {
-				reason = "want a service object, found " + te.Value
-			}
+		}
+		if te != nil && te.Field == "" {
+			p.rep.Rejected = append(p.rep.Rejected, Rejection{line, strings.TrimPrefix(path+": want a service object, found "+te.Value, ": ")})
+			return
 		}
 		p.rep.Rejected = append(p.rep.Rejected, Rejection{line, p.join(path, reason)})
 		return

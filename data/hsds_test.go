@@ -33,8 +33,8 @@ func hsdsFixture() []*directory.Facility {
 		Description:    "Residential and outpatient treatment on the Cumberland River.",
 		Address:        directory.Address{Lines: []string{"8283 River Road Pike", "Building 2", "Suite 100"}, City: "Nashville", State: "TN", ZIP: "37209"},
 		Lat:            36.1734, Lon: -86.9402,
-		Phones:         directory.Phones{Main: "(615) 555-0142", Intake: "(615) 555-0143 ext. 12", Hotline: "(800) 555-0199"},
-		Website:        "https://www.cumberlandheights.example/",
+		Phones:  directory.Phones{Main: "(615) 555-0142", Intake: "(615) 555-0143 ext. 12", Hotline: "(800) 555-0199"},
+		Website: "https://www.cumberlandheights.example/",
 		Hours: []directory.OpeningHours{
 			{Day: time.Monday, Opens: "08:00", Closes: "17:30"},
 			{Day: time.Tuesday, Opens: "08:00", Closes: "12:00"},
@@ -62,17 +62,17 @@ func hsdsFixture() []*directory.Facility {
 		Active:     true,
 	}
 	bare := &directory.Facility{
-		ID:         "fixture-bare",
-		Name:       "=HYPERLINK(\"http://evil.example\")",
-		Lat:        42.3505, Lon: -71.1054,
+		ID:   "fixture-bare",
+		Name: "=HYPERLINK(\"http://evil.example\")",
+		Lat:  42.3505, Lon: -71.1054,
 		Address:    directory.Address{City: "Boston", State: "MA"},
 		Provenance: directory.Provenance{Source: "samhsa-2015", UpdatedAt: mod},
 		Active:     true,
 	}
 	open := &directory.Facility{
-		ID:      "fixture-open",
-		Name:    "Peña & O'Brien Counseling, \"Adolescent\" Program",
-		Lat:     35.99, Lon: -106.08,
+		ID:   "fixture-open",
+		Name: "Peña & O'Brien Counseling, \"Adolescent\" Program",
+		Lat:  35.99, Lon: -106.08,
 		Address: directory.Address{Lines: []string{"22 Río Grande Boulevard"}, City: "Española", State: "NM", ZIP: "87532"},
 		Phones:  directory.Phones{Main: "(505) 555-0107"},
 		Website: "www.not a url.example",
@@ -340,4 +340,58 @@ func tabularDocument(t *testing.T, dir string, required map[string][]string) map
 		doc[table] = rows
 	}
 	return doc
+}
+
+func TestParseHSDSJSONBad(t *testing.T) {
+	svc := func(extra string) string {
+		return `{"id": "s1", "name": "A", "status": "active"` + extra + `}`
+	}
+	loc := `"service_at_locations": [{"id": "sal1", "location": {"id": "l1", "location_type": "physical", "latitude": 36.1, "longitude": -86.7%s}}]`
+	tests := []struct {
+		name     string
+		in       string
+		wantErr  string
+		rejected []Rejection
+		records  int
+	}{
+		{name: "empty", in: " \n", wantErr: "not HSDS JSON: the file is empty"},
+		{name: "a string", in: `"x"`, wantErr: "not HSDS JSON: want an array of services or a service object"},
+		{name: "broken", in: "[\n" + svc("") + ",\n{\"id\": }\n]", wantErr: "not valid JSON: line 3"},
+		{name: "cut short", in: "[" + svc(""), wantErr: "not valid JSON: line 1: the JSON ends too soon"},
+		{name: "no location", in: "[\n" + svc("") + "\n]", rejected: []Rejection{{2, "[0].service_at_locations: is empty: a facility needs a place"}}},
+		{name: "latitude a string", in: "[\n" + svc(", "+strings.Replace(strings.Replace(loc, "%s", "", 1), "36.1", `"36.1"`, 1)) + "\n]",
+			rejected: []Rejection{{2, "[0].service_at_locations.location.latitude: want a number, found string"}}},
+		{name: "inactive", in: "[" + svc(`, "status": "defunct"`) + "]", rejected: []Rejection{{1, `[0].status: is "defunct": only active services are imported`}}},
+		{name: "not an object", in: `[1, ` + svc(", "+strings.Replace(loc, "%s", "", 1)) + `]`,
+			rejected: []Rejection{{1, "[0]: want a service object, found number"}}, records: 1},
+		{name: "a page", in: `{"total_items": 1, "contents": [` + svc(", "+strings.Replace(loc, "%s", "", 1)) + `]}`, records: 1},
+		{name: "ndjson", in: svc(", "+strings.Replace(loc, "%s", "", 1)) + "\n" + strings.Replace(svc(", "+strings.Replace(loc, "%s", "", 1)), `"s1"`, `"s2"`, 1) + "\n", records: 2},
+		{name: "bad state", in: "[" + svc(", "+strings.Replace(loc, "%s", `, "addresses": [{"id": "a", "address_1": "1 Main", "city": "X", "state_province": "Tennessee", "postal_code": "37203", "country": "US", "address_type": "physical"}]`, 1)) + "]",
+			rejected: []Rejection{{1, `[0].service_at_locations[0].location.addresses: state_province "Tennessee" is not a two-letter state code`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := ParseHSDSJSON(context.Background(), strings.NewReader(tt.in), ParseOptions{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.rejected, rep.Rejected); diff != "" {
+				t.Errorf("Rejected (-want +got):\n%s", diff)
+			}
+			if len(rep.Records) != tt.records {
+				t.Errorf("%d records, want %d", len(rep.Records), tt.records)
+			}
+			for _, r := range rep.Records {
+				if !strings.HasPrefix(r.Facility.ID, HSDSIDPrefix) || r.Facility.Source != HSDSSource {
+					t.Errorf("another system's record: id %q, source %q", r.Facility.ID, r.Facility.Source)
+				}
+			}
+		})
+	}
 }

@@ -375,6 +375,17 @@ type ImportResult struct {
 	// Retired counts the facilities of ImportOptions.Retire sources made
 	// inactive.
 	Retired int `json:"retired"`
+	// Changes lists what changed, when ImportOptions.ListChanges asks:
+	// every facility inserted, updated, removed or retired, in that order.
+	Changes []ImportChange `json:"changes,omitempty"`
+}
+
+// ImportChange is one facility an import changed.
+type ImportChange struct {
+	// Kind is "inserted", "updated", "removed" or "retired".
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // ImportOptions tunes Import.
@@ -400,6 +411,9 @@ type ImportOptions struct {
 	// Retire names sources whose active facilities are all removed in the
 	// same transaction: the demo directory, when a real one arrives.
 	Retire []string
+	// ListChanges fills ImportResult.Changes (for a dry run that says
+	// which facilities would change).
+	ListChanges bool
 }
 
 // Import inserts or updates facilities by id, all in one transaction: if
@@ -457,6 +471,7 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 			changed = append(changed, i)
 		}
 		var removals []*Facility
+		var retiredFrom int
 		if opts.Complete {
 			for _, f := range ofSource {
 				if f.Active && !claimed[f.ID] {
@@ -465,6 +480,7 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 				}
 			}
 		}
+		retiredFrom = len(removals)
 		for _, src := range opts.Retire {
 			if src == opts.Source {
 				continue
@@ -508,6 +524,13 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 			if err := writeFacility(ctx, tx, f, !ok); err != nil {
 				return err
 			}
+			if opts.ListChanges {
+				kind := "inserted"
+				if ok {
+					kind = "updated"
+				}
+				res.Changes = append(res.Changes, ImportChange{Kind: kind, ID: f.ID, Name: f.Name})
+			}
 			if opts.Progress != nil {
 				opts.Progress(k + 1)
 			}
@@ -517,6 +540,13 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 			f.Active, f.UpdatedAt, f.Seq = false, now, seq+int64(k)
 			if err := writeFacility(ctx, tx, f, false); err != nil {
 				return err
+			}
+			if opts.ListChanges {
+				kind := "removed"
+				if k >= retiredFrom {
+					kind = "retired"
+				}
+				res.Changes = append(res.Changes, ImportChange{Kind: kind, ID: f.ID, Name: f.Name})
 			}
 		}
 		if opts.DryRun {

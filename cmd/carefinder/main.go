@@ -2,7 +2,8 @@
 // search service, and the commands that load and index its data.
 //
 //	carefinder serve [--addr :8080] [--data ./carefinder-data] [--database DSN]
-//	carefinder import [--data DIR] [--database DSN] --format samhsa-2015 [--dry-run] FILE|-
+//	carefinder import [--data DIR] [--database DSN] --format samhsa-2015|findtreatment|hsds-json|hsds-csv [--dry-run] FILE|DIR|-
+//	carefinder export [--data DIR] [--database DSN] --format hsds-json|hsds-csv DIR
 //	carefinder reindex [--data DIR] [--database DSN]
 //	carefinder version
 //
@@ -55,7 +56,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the search service", "serve [flags]", serveCommand},
-		{"import", "load facilities from a file into the directory", "import [flags] --format FORMAT FILE|-", importCommand},
+		{"import", "load facilities from a file into the directory", "import [flags] --format FORMAT FILE|DIR|-", importCommand},
+		{"export", "write the directory as HSDS 3.0 files", "export [flags] --format FORMAT DIR", exportCommand},
 		{"reindex", "rebuild the search index from the directory", "reindex [flags]", reindexCommand},
 		{"version", "print the version", "version", versionCommand},
 		{"bench", "measure search against baselines and check their answers", "bench [flags]", benchCommand},

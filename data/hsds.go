@@ -110,11 +110,11 @@ type HSDSService struct {
 	AssuredDate        string                  `json:"assured_date,omitempty"`
 	LastModified       string                  `json:"last_modified,omitempty"`
 	Organization       *HSDSOrganization       `json:"organization,omitempty"`
-	Phones             []HSDSPhone             `json:"phones"`
-	Schedules          []HSDSSchedule          `json:"schedules"`
-	ServiceAtLocations []HSDSServiceAtLocation `json:"service_at_locations"`
-	Languages          []HSDSLanguage          `json:"languages"`
-	Attributes         []HSDSAttribute         `json:"attributes"`
+	Phones             []HSDSPhone             `json:"phones,omitempty"`
+	Schedules          []HSDSSchedule          `json:"schedules,omitempty"`
+	ServiceAtLocations []HSDSServiceAtLocation `json:"service_at_locations,omitempty"`
+	Languages          []HSDSLanguage          `json:"languages,omitempty"`
+	Attributes         []HSDSAttribute         `json:"attributes,omitempty"`
 }
 
 // HSDSOrganization is an HSDS organization. Locations and Services are
@@ -330,10 +330,6 @@ func HSDSServiceOf(f *directory.Facility, tax *directory.Taxonomy) HSDSService {
 		Licenses:       strings.Join(f.Licenses, "; "),
 		AssuredDate:    f.LastVerified,
 		Organization:   &org,
-		Phones:         []HSDSPhone{},
-		Schedules:      []HSDSSchedule{},
-		Languages:      []HSDSLanguage{},
-		Attributes:     []HSDSAttribute{},
 		ServiceAtLocations: []HSDSServiceAtLocation{{
 			ID: HSDSID("service_at_location", f.ID), ServiceID: sid, LocationID: loc.ID, Location: &loc,
 		}},
@@ -452,3 +448,29 @@ func validWebsite(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
+
+// HSDSServiceListItem returns f's service as an HSDS API list gives it
+// (schema/compiled/service_list.json): its one-to-one fields and its
+// organization, without the nested lists.
+func HSDSServiceListItem(f *directory.Facility, tax *directory.Taxonomy) HSDSService {
+	s := HSDSServiceOf(f, tax)
+	s.Phones, s.Schedules, s.ServiceAtLocations, s.Languages, s.Attributes = nil, nil, nil, nil, nil
+	return s
+}
+
+// HSDSServiceAtLocationListItem returns f's service at its location as an
+// HSDS API list gives it (schema/compiled/service_at_location_list.json).
+func HSDSServiceAtLocationListItem(f *directory.Facility, tax *directory.Taxonomy) HSDSServiceAtLocation {
+	s := HSDSServiceOf(f, tax)
+	sal := s.ServiceAtLocations[0]
+	loc := *sal.Location
+	loc.Addresses, loc.Phones = nil, nil
+	sal.Location = &loc
+	item := HSDSServiceListItem(f, tax)
+	sal.Service = &item
+	return sal
+}
+
+// HSDSOrganizationListItem returns f's organization as an HSDS API list
+// gives it (schema/compiled/organization_list.json).
+func HSDSOrganizationListItem(f *directory.Facility) HSDSOrganization { return hsdsOrganization(f) }

@@ -672,3 +672,22 @@ func (s *Store) SetMeta(ctx context.Context, key, value string) error {
 		return nil
 	})
 }
+
+// ActiveIDs returns the ids of the active facilities, sorted, or of those
+// written on or after since when it is not zero (to the second: the HSDS
+// API's modified_after).
+func (s *Store) ActiveIDs(ctx context.Context, since time.Time) ([]string, error) {
+	q := `SELECT id FROM facilities WHERE active = TRUE ORDER BY id`
+	var args []any
+	if !since.IsZero() {
+		// updated_at is RFC 3339 text in UTC; its first 19 characters
+		// compare as the time does.
+		q = `SELECT id FROM facilities WHERE active = TRUE AND substr(updated_at, 1, 19) >= ? ORDER BY id`
+		args = append(args, since.UTC().Format("2006-01-02T15:04:05"))
+	}
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("list facility ids: %w", err)
+	}
+	return ids, nil
+}

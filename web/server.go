@@ -70,6 +70,8 @@ type Server struct {
 
 	router  *mux.Router
 	metrics *metrics
+	// hsds maps HSDS ids onto facility ids for /hsds/.
+	hsds hsdsIDs
 }
 
 // NewServer returns a server for cfg. It panics if a required dependency
@@ -130,6 +132,7 @@ func (s *Server) newRouter() *mux.Router {
 	s.get(r, "/api/v1/taxonomy", s.serveTaxonomy)
 	s.get(r, "/api/v1/geocode", s.serveGeocode)
 	s.get(r, "/api/v1/openapi.json", s.serveOpenAPI)
+	s.hsdsRoutes(r)
 	r.NotFoundHandler = s.adapt("", func(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{Status: http.StatusNotFound, Code: directory.ENOTFOUND,
 			Message: "there is nothing at " + r.URL.Path + "; see /api/v1/openapi.json"}

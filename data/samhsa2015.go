@@ -115,12 +115,15 @@ type ParseReport struct {
 	NamesJoined int
 }
 
-// ParseOptions controls ParseSAMHSA2015. The zero value is ready to use.
+// ParseOptions controls the parsers (ParseSAMHSA2015, ParseFindTreatment,
+// ParseHSDSJSON, ParseHSDSCSV). The zero value is ready to use.
 type ParseOptions struct {
 	// Taxonomy maps the source codes, with its legend of the 2015
 	// directory; nil means directory.DefaultTaxonomy().
 	Taxonomy *directory.Taxonomy
-	// Source is each record's Provenance.Source; "" means SAMHSA2015Source.
+	// Source is each record's Provenance.Source; "" means the format's
+	// own (SAMHSA2015Source, FindTreatmentSource, HSDSSource for another
+	// system's HSDS).
 	Source string
 	// LastVerified is each record's Provenance.LastVerified (YYYY-MM-DD);
 	// "" means SAMHSA2015LastVerified.

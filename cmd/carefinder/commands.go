@@ -363,7 +363,7 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 		return err
 	}
 	defer store.Close()
-	rep, name, err := parseInput(ctx, format, path, e.stdin, data.ParseOptions{Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
+	rep, name, err := parseInput(ctx, format, path, e, data.ParseOptions{Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 		facilities[i] = r.Facility
 	}
 	var progress func(int)
-	if file, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+	if file, ok := e.stderr.(*os.File); ok && isTerminal(file) {
 		bar := progressbar.NewOptions(len(facilities),
 			progressbar.OptionSetWriter(file), progressbar.OptionSetDescription("writing"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
@@ -452,6 +452,9 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 	return nil
 }
 
+// isTerminal reports whether f is a terminal, where progress bars go.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
 func retiredNote(n int) string {
 	if n == 0 {
 		return ""
@@ -461,12 +464,12 @@ func retiredNote(n int) string {
 
 // parseInput reads the file, directory or standard input (path "-") that
 // an import names, with format. name is what messages call it.
-func parseInput(ctx context.Context, format importFormat, path string, stdin io.Reader, opts data.ParseOptions) (rep *data.ParseReport, name string, err error) {
+func parseInput(ctx context.Context, format importFormat, path string, e env, opts data.ParseOptions) (rep *data.ParseReport, name string, err error) {
 	if path == "-" {
 		if format.parse == nil {
 			return nil, "<stdin>", usageError{fmt.Sprintf("format %s reads a directory of files, not standard input", format.name)}
 		}
-		rep, err := format.parse(ctx, bufio.NewReaderSize(stdin, 1<<16), opts)
+		rep, err := format.parse(ctx, bufio.NewReaderSize(e.stdin, 1<<16), opts)
 		if err != nil {
 			return nil, "<stdin>", fmt.Errorf("<stdin>: %w", err)
 		}
@@ -499,7 +502,17 @@ func parseInput(ctx context.Context, format importFormat, path string, stdin io.
 		return nil, path, err
 	}
 	defer file.Close()
-	rep, err = format.parse(ctx, bufio.NewReaderSize(file, 1<<16), opts)
+	var in io.Reader = file
+	if term, ok := e.stderr.(*os.File); ok && isTerminal(term) {
+		if st, err := file.Stat(); err == nil {
+			// A big file takes seconds to read: show how far along it is.
+			bar := progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(term), progressbar.OptionSetDescription("reading"),
+				progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+			in = io.TeeReader(file, bar)
+			defer bar.Finish()
+		}
+	}
+	rep, err = format.parse(ctx, bufio.NewReaderSize(in, 1<<16), opts)
 	if err != nil {
 		return nil, path, fmt.Errorf("%s: %w", path, err)
 	}

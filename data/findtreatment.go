@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"slices"
 	"strconv"
@@ -70,6 +72,47 @@ const ftMaxRowBytes = 1 << 20
 // number repeats, ParseReport.Partial says so: the file is not the whole
 // directory, and an import must not remove what it does not list.
 func ParseFindTreatment(ctx context.Context, r io.Reader, opts ParseOptions) (*ParseReport, error) {
+	p, err := newFTParser(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.readFile(ctx, r, ""); err != nil {
+		return nil, err
+	}
+	return p.finish(), nil
+}
+
+// ParseFindTreatmentDir reads the *.json files of fsys, in name order, as
+// the pages of one export (the locator's pages saved one per file), like
+// ParseFindTreatment. A rejection's reason starts with its file's name and
+// its line is that file's.
+func ParseFindTreatmentDir(ctx context.Context, fsys fs.FS, opts ParseOptions) (*ParseReport, error) {
+	names, err := fs.Glob(fsys, "*.json")
+	if err != nil {
+		return nil, fmt.Errorf("list FindTreatment.gov pages: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, directory.Errorf(directory.EINVALID, "not a FindTreatment.gov export: the directory has no .json files")
+	}
+	p, err := newFTParser(opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		err = p.readFile(ctx, bufio.NewReaderSize(f, 1<<16), name)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return p.finish(), nil
+}
+
+func newFTParser(opts ParseOptions) (*ftParser, error) {
 	if opts.Taxonomy == nil {
 		opts.Taxonomy = directory.DefaultTaxonomy()
 	}
@@ -80,13 +123,19 @@ func ParseFindTreatment(ctx context.Context, r io.Reader, opts ParseOptions) (*P
 	if !ok {
 		return nil, fmt.Errorf("the taxonomy has no %s legend", directory.LegendFindTreatment)
 	}
-	p := &ftParser{opts: opts, legend: legend, tables: ftTables(), seen: map[string]int{}}
-	rep := &ParseReport{UnmappedCodes: map[string]int{}}
+	return &ftParser{opts: opts, legend: legend, tables: ftTables(), seen: map[string]string{},
+		rep: &ParseReport{UnmappedCodes: map[string]int{}}, pages: map[int64]bool{}}, nil
+}
+
+// readFile reads the pages of one file; file names it in messages ("" for
+// a single input).
+func (p *ftParser) readFile(ctx context.Context, r io.Reader, file string) error {
+	rep := p.rep
+	p.file = file
+	fromRej, fromWarn := len(rep.Rejected), len(rep.Warnings)
 	lr := newLineReader(r)
 	dec := json.NewDecoder(lr)
 	dec.UseNumber()
-	pages := map[int64]bool{}
-	var totalPages int64
 	docs := 0
 	for ; ; docs++ {
 		tok, err := dec.Token()
@@ -94,40 +143,52 @@ func ParseFindTreatment(ctx context.Context, r io.Reader, opts ParseOptions) (*P
 			break
 		}
 		if err != nil {
-			return nil, ftSyntaxError(lr, dec, err)
+			return ftSyntaxError(lr, dec, err)
 		}
 		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			return nil, directory.Errorf(directory.EINVALID,
+			return directory.Errorf(directory.EINVALID,
 				"not a FindTreatment.gov export: line %d: want a page {page, totalPages, recordCount, rows}, found %v", lr.lineAt(dec.InputOffset()), tok)
 		}
-		prefix := ""
-		if docs > 0 {
-			prefix = fmt.Sprintf("page %d: ", docs+1)
+		var prefix []string
+		if file != "" {
+			prefix = append(prefix, file)
 		}
-		page, err := p.readPage(ctx, lr, dec, rep, prefix)
+		if docs > 0 {
+			prefix = append(prefix, fmt.Sprintf("page %d", docs+1))
+		}
+		pre := strings.Join(prefix, ", ")
+		if pre != "" {
+			pre += ": "
+		}
+		page, err := p.readPage(ctx, lr, dec, rep, pre)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if page.number > 0 {
-			if pages[page.number] {
+			if p.pages[page.number] {
 				rep.Partial = true
-				rep.Warnings = append(rep.Warnings, Warning{page.line, WarnSourceID, fmt.Sprintf("%spage %d appears twice", prefix, page.number)})
+				rep.Warnings = append(rep.Warnings, Warning{page.line, WarnSourceID, fmt.Sprintf("%spage %d appears twice", pre, page.number)})
 			}
-			pages[page.number] = true
+			p.pages[page.number] = true
 		}
-		totalPages = max(totalPages, page.total)
+		p.totalPages = max(p.totalPages, page.total)
 	}
 	if docs == 0 {
-		return nil, directory.Errorf(directory.EINVALID, "not a FindTreatment.gov export: the file is empty")
+		return directory.Errorf(directory.EINVALID, "not a FindTreatment.gov export: the file is empty")
 	}
-	if totalPages > 0 && int64(len(pages)) < totalPages {
-		rep.Partial = true
-		rep.Warnings = append(rep.Warnings, Warning{1, WarnSourceID,
-			fmt.Sprintf("the export has %d pages but the file holds %d: it is not the whole directory", totalPages, len(pages))})
+	slices.SortStableFunc(rep.Rejected[fromRej:], func(a, b Rejection) int { return a.Line - b.Line })
+	slices.SortStableFunc(rep.Warnings[fromWarn:], func(a, b Warning) int { return a.Line - b.Line })
+	return nil
+}
+
+// finish says whether pages are missing and returns the report.
+func (p *ftParser) finish() *ParseReport {
+	if p.totalPages > 0 && int64(len(p.pages)) < p.totalPages {
+		p.rep.Partial = true
+		p.rep.Warnings = append(p.rep.Warnings, Warning{1, WarnSourceID,
+			fmt.Sprintf("the export has %d pages but the input holds %d: it is not the whole directory", p.totalPages, len(p.pages))})
 	}
-	slices.SortStableFunc(rep.Rejected, func(a, b Rejection) int { return a.Line - b.Line })
-	slices.SortStableFunc(rep.Warnings, func(a, b Warning) int { return a.Line - b.Line })
-	return rep, nil
+	return p.rep
 }
 
 func ftSyntaxError(lr *lineReader, dec *json.Decoder, err error) error {
@@ -142,8 +203,16 @@ type ftParser struct {
 	opts   ParseOptions
 	legend *directory.Legend
 	tables *ftLabelTables
-	// seen maps each frid to the line of its first row.
-	seen map[string]int
+	rep    *ParseReport
+	// seen says where each frid's first row is: "line 12" or
+	// "page-2.json line 12".
+	seen map[string]string
+	// pages are the page numbers read; totalPages the most pages any
+	// said the export has.
+	pages      map[int64]bool
+	totalPages int64
+	// file is the file being read, "" for a single input.
+	file string
 }
 
 // ftPage is what a page says about itself.
@@ -298,7 +367,7 @@ func (p *ftParser) parseRow(rep *ParseReport, line int, path string, raw json.Ra
 		return
 	}
 	if first, dup := p.seen[frid]; dup {
-		reject(row.lineOf("frid"), fmt.Sprintf("%s.frid: %q repeats the row on line %d", path, frid, first))
+		reject(row.lineOf("frid"), fmt.Sprintf("%s.frid: %q repeats the row on %s", path, frid, first))
 		return
 	}
 	f := directory.Facility{ID: ftID(frid), Active: true}
@@ -400,7 +469,7 @@ func (p *ftParser) parseRow(rep *ParseReport, line int, path string, raw json.Ra
 		reject(line, fmt.Sprintf("%s: is not a valid facility: %v", path, err))
 		return
 	}
-	p.seen[frid] = line
+	p.seen[frid] = strings.TrimPrefix(p.file+" line "+strconv.Itoa(line), " ")
 	rep.Records = append(rep.Records, ImportRecord{Line: line, Facility: f})
 	rep.Warnings = append(rep.Warnings, row.warns...)
 	for _, c := range f.RawCodes {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -171,5 +172,50 @@ func TestParseFindTreatmentFile(t *testing.T) {
 				t.Errorf("Partial %v, %d records; want %v, %d (rejected: %v)", rep.Partial, len(rep.Records), tt.partial, tt.records, rep.Rejected)
 			}
 		})
+	}
+}
+
+// Pages saved one per file read as one export.
+func TestParseFindTreatmentDir(t *testing.T) {
+	raw, err := os.ReadFile("testdata/findtreatment/sample.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sample's three pages, split where each page object starts.
+	text := string(raw)
+	second := strings.Index(text, "}\n{") + 2
+	third := strings.LastIndex(text, "\n{") + 1
+	fsys := fstest.MapFS{
+		"page-1.json": {Data: []byte(text[:second])},
+		"page-2.json": {Data: []byte(text[second:third])},
+		"page-3.json": {Data: []byte(text[third:])},
+		"notes.txt":   {Data: []byte("not a page")},
+	}
+	rep, err := ParseFindTreatmentDir(context.Background(), fsys, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := mustParseFindTreatment(t, text)
+	if len(rep.Records) != len(whole.Records) || rep.Partial {
+		t.Errorf("%d records (want %d), partial %v", len(rep.Records), len(whole.Records), rep.Partial)
+	}
+	wantRejected := []Rejection{
+		{93, `page-1.json: rows[3].latitude "not-a-number" is not a number`},
+		{52, "page-2.json: rows[2].frid: is empty: a row needs the locator's id"},
+		{72, "page-2.json: rows[3]: latitude and longitude are both 0: the location is missing"},
+		{1, `page-3.json: rows[1].frid: "MjIyMDAx" repeats the row on page-2.json line 6`},
+		{1, `page-3.json: rows[2].state: "Texas" is not a two-letter state code`},
+		{1, "page-3.json: rows[3].services: want a list of categories {f1, f2, f3}, found a string"},
+	}
+	if diff := cmp.Diff(wantRejected, rep.Rejected); diff != "" {
+		t.Errorf("Rejected (-want +got):\n%s", diff)
+	}
+	// Without the last page the export is partial.
+	delete(fsys, "page-3.json")
+	if rep, err := ParseFindTreatmentDir(context.Background(), fsys, ParseOptions{}); err != nil || !rep.Partial {
+		t.Errorf("two pages of three: partial %v, %v", rep != nil && rep.Partial, err)
+	}
+	if _, err := ParseFindTreatmentDir(context.Background(), fstest.MapFS{}, ParseOptions{}); err == nil {
+		t.Error("an empty directory is no export")
 	}
 }

@@ -297,7 +297,7 @@ type importFormat struct {
 	parse   func(ctx context.Context, r io.Reader, opts data.ParseOptions) (*data.ParseReport, error)
 	dirFile string
 	// parseDir, when set, reads a directory of files (a file given
-	// stands for its directory).
+	// stands for its directory when there is no parse).
 	parseDir func(ctx context.Context, fsys fs.FS, opts data.ParseOptions) (*data.ParseReport, error)
 }
 
@@ -305,7 +305,7 @@ type importFormat struct {
 func importFormats() []importFormat {
 	return []importFormat{
 		{name: "samhsa-2015", source: data.SAMHSA2015Source, parse: data.ParseSAMHSA2015},
-		{name: "findtreatment", source: data.FindTreatmentSource, stableIDs: true, parse: data.ParseFindTreatment},
+		{name: "findtreatment", source: data.FindTreatmentSource, stableIDs: true, parse: data.ParseFindTreatment, parseDir: data.ParseFindTreatmentDir},
 		{name: "hsds-json", stableIDs: true, parse: data.ParseHSDSJSON, dirFile: data.HSDSServicesFile},
 		{name: "hsds-csv", stableIDs: true, parseDir: data.ParseHSDSCSV},
 	}
@@ -479,7 +479,7 @@ func parseInput(ctx context.Context, format importFormat, path string, e env, op
 	if err != nil {
 		return nil, path, err
 	}
-	if format.parseDir != nil {
+	if format.parseDir != nil && (st.IsDir() || format.parse == nil) {
 		dir := path
 		if !st.IsDir() {
 			dir = filepath.Dir(path)

@@ -178,7 +178,7 @@ func TestExportUsage(t *testing.T) {
 		{[]string{"export", "--format", "xml", dir}, exitUsage, `format "xml" is not supported`},
 		{[]string{"export", "--format", "hsds-json"}, exitUsage, "exactly one DIR"},
 		{[]string{"import", "--format", "hsds-csv", "-"}, exitUsage, "reads a directory"},
-		{[]string{"import", "--format", "findtreatment", dir}, exitUsage, "is a directory"},
+		{[]string{"import", "--format", "findtreatment", dir}, exitFailure, "the directory has no .json files"},
 		{[]string{"import", "--format", "hsds-csv", dir}, exitFailure, "services.csv is missing"},
 	}
 	for _, tt := range tests {

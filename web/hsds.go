@@ -17,6 +17,7 @@ import (
 
 	"github.com/carefinder/carefinder/data"
 	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
 	"github.com/carefinder/carefinder/search"
 )
 
@@ -345,7 +346,7 @@ func (s *Server) hsdsProximity(p params, q *search.Query) error {
 		if err != nil {
 			return err
 		}
-		if place.Kind != "zip" {
+		if place.Kind != geo.KindZIP {
 			return paramError("postcode", fmt.Sprintf("%q is not a U.S. ZIP code", postcode))
 		}
 		z.Point = orb.Point{place.Lon, place.Lat}

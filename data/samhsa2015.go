@@ -103,17 +103,27 @@ type ParseReport struct {
 	// Keys column that are not codes, padded ZIP codes, repaired text,
 	// records told apart only by their contact details.
 	Warnings []Warning
+	// Partial says the file is not the source's whole directory (pages of
+	// an export are missing): an import must keep the facilities it does
+	// not list.
+	Partial bool
+	// Source, when not empty, is the source every record comes from, for
+	// formats whose records carry their own (HSDS exports of CareFinder).
+	Source string
 	// NamesJoined counts the records whose name the source wrapped over
 	// two or more name lines, joined back into one.
 	NamesJoined int
 }
 
-// ParseOptions controls ParseSAMHSA2015. The zero value is ready to use.
+// ParseOptions controls the parsers (ParseSAMHSA2015, ParseFindTreatment,
+// ParseHSDSJSON, ParseHSDSCSV). The zero value is ready to use.
 type ParseOptions struct {
 	// Taxonomy maps the source codes, with its legend of the 2015
 	// directory; nil means directory.DefaultTaxonomy().
 	Taxonomy *directory.Taxonomy
-	// Source is each record's Provenance.Source; "" means SAMHSA2015Source.
+	// Source is each record's Provenance.Source; "" means the format's
+	// own (SAMHSA2015Source, FindTreatmentSource, HSDSSource for another
+	// system's HSDS).
 	Source string
 	// LastVerified is each record's Provenance.LastVerified (YYYY-MM-DD);
 	// "" means SAMHSA2015LastVerified.

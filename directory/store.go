@@ -380,6 +380,9 @@ type ImportResult struct {
 	// Rejected lists the records that were not valid facilities, which
 	// the import skipped.
 	Rejected []RejectedRecord `json:"rejected,omitempty"`
+	// Changes lists what changed, when ImportOptions.ListChanges asks:
+	// every facility inserted, updated, removed or retired, in that order.
+	Changes []ImportChange `json:"changes,omitempty"`
 }
 
 // RejectedRecord is a record Import skipped: Index is its position in the
@@ -388,6 +391,14 @@ type RejectedRecord struct {
 	Index int    `json:"index"`
 	ID    string `json:"id"`
 	Err   error  `json:"-"`
+}
+
+// ImportChange is one facility an import changed.
+type ImportChange struct {
+	// Kind is "inserted", "updated", "removed" or "retired".
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // ImportOptions tunes Import.
@@ -413,6 +424,9 @@ type ImportOptions struct {
 	// Retire names sources whose active facilities are all removed in the
 	// same transaction: the demo directory, when a real one arrives.
 	Retire []string
+	// ListChanges fills ImportResult.Changes (for a dry run that says
+	// which facilities would change).
+	ListChanges bool
 }
 
 // Import inserts or updates facilities by id, all in one transaction: if
@@ -491,6 +505,7 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 			changed = append(changed, i)
 		}
 		var removals []*Facility
+		var retiredFrom int
 		if opts.Complete {
 			for _, f := range ofSource {
 				if f.Active && !claimed[f.ID] {
@@ -499,6 +514,7 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 				}
 			}
 		}
+		retiredFrom = len(removals)
 		for _, src := range opts.Retire {
 			if src == opts.Source {
 				continue
@@ -542,6 +558,13 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 			if err := writeFacility(ctx, tx, f, !ok); err != nil {
 				return err
 			}
+			if opts.ListChanges {
+				kind := "inserted"
+				if ok {
+					kind = "updated"
+				}
+				res.Changes = append(res.Changes, ImportChange{Kind: kind, ID: f.ID, Name: f.Name})
+			}
 			if opts.Progress != nil {
 				opts.Progress(k + 1)
 			}
@@ -551,6 +574,13 @@ func (s *Store) Import(ctx context.Context, facilities []Facility, opts ImportOp
 			f.Active, f.UpdatedAt, f.Seq = false, now, seq+int64(k)
 			if err := writeFacility(ctx, tx, f, false); err != nil {
 				return err
+			}
+			if opts.ListChanges {
+				kind := "removed"
+				if k >= retiredFrom {
+					kind = "retired"
+				}
+				res.Changes = append(res.Changes, ImportChange{Kind: kind, ID: f.ID, Name: f.Name})
 			}
 		}
 		if err := bumpMeta(ctx, tx, metaImports); err != nil {
@@ -711,4 +741,23 @@ func (s *Store) SetMeta(ctx context.Context, key, value string) error {
 		}
 		return nil
 	})
+}
+
+// ActiveIDs returns the ids of the active facilities, sorted, or of those
+// written on or after since when it is not zero (to the second: the HSDS
+// API's modified_after).
+func (s *Store) ActiveIDs(ctx context.Context, since time.Time) ([]string, error) {
+	q := `SELECT id FROM facilities WHERE active = TRUE ORDER BY id`
+	var args []any
+	if !since.IsZero() {
+		// updated_at is RFC 3339 text in UTC; its first 19 characters
+		// compare as the time does.
+		q = `SELECT id FROM facilities WHERE active = TRUE AND substr(updated_at, 1, 19) >= ? ORDER BY id`
+		args = append(args, since.UTC().Format("2006-01-02T15:04:05"))
+	}
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("list facility ids: %w", err)
+	}
+	return ids, nil
 }

@@ -228,8 +228,31 @@ func legendEditions() []legendEdition {
 		// by the Indian Health Service.
 		{LegendSAMHSA2015, map[string][]TermRef{"IHS": ihs}},
 		// From 2016, IH means "run by the Indian Health Service" (an
-		// operator, not a term) and ITU is the payment code.
-		{LegendFindTreatment, map[string][]TermRef{"ITU": ihs}},
+		// operator, not a term) and ITU is the payment code. FindTreatment.gov
+		// also brought codes of its own for meanings the taxonomy has: HV
+		// (clients with HIV or AIDS, 2015's XA), TAY and SNR (the age
+		// groups), MU, NU and the buprenorphine forms (medications used in
+		// treatment), DB (buprenorphine detox), PH (partial hospitalization),
+		// SUMH (co-occurring disorders) and the therapy codes GT, IPT, CFT.
+		{LegendFindTreatment, map[string][]TermRef{
+			"ITU":  ihs,
+			"HV":   {{GroupPopulation, "hiv-aids"}},
+			"TAY":  {{GroupPopulation, "young-adults"}},
+			"SNR":  {{GroupPopulation, "seniors"}},
+			"SUMH": {{GroupPopulation, "co-occurring"}},
+			"MU":   {{GroupMedication, "methadone"}},
+			"MMW":  {{GroupMedication, "methadone"}},
+			"NU":   {{GroupMedication, "naltrexone"}},
+			"RPN":  {{GroupMedication, "naltrexone"}},
+			"BWN":  {{GroupMedication, "buprenorphine"}},
+			"BWON": {{GroupMedication, "buprenorphine"}},
+			"BSDM": {{GroupMedication, "buprenorphine"}},
+			"DB":   {{GroupMedication, "buprenorphine"}, {GroupCare, "detox"}},
+			"PH":   {{GroupCare, "partial-hospitalization"}},
+			"GT":   {{GroupTherapy, "group-therapy"}},
+			"IPT":  {{GroupTherapy, "individual-therapy"}},
+			"CFT":  {{GroupTherapy, "family-therapy"}, {GroupTherapy, "couples-therapy"}},
+		}},
 	}
 }
 

@@ -181,8 +181,8 @@ func (s *Server) servePageError(w http.ResponseWriter, r *http.Request, err erro
 func (s *Server) serveNotFound(w http.ResponseWriter, r *http.Request) error {
 	err := &apiError{Status: http.StatusNotFound, Code: directory.ENOTFOUND,
 		Message: "there is nothing at " + r.URL.Path + "; see /api/v1/openapi.json"}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		return err
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/hsds/") {
+		return err // machines get JSON, people a page
 	}
 	s.servePageError(w, r, err)
 	return nil

@@ -50,6 +50,8 @@ type searchRequest struct {
 	query   search.Query
 	echo    queryEcho
 	geojson bool
+	// csv asks for every match as a spreadsheet (format=csv).
+	csv bool
 }
 
 // queryEcho is the normalized request, as answered in "query": what was
@@ -146,6 +148,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if req.csv {
+		return s.serveSearchCSV(w, r, req)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
 	defer cancel()
 	start := time.Now()
@@ -222,8 +227,10 @@ func (s *Server) parseSearchWith(r *http.Request, allowed []string) (*searchRequ
 	case "json":
 	case "geojson":
 		req.geojson = true
+	case "csv":
+		req.csv = true
 	default:
-		return nil, paramError("format", fmt.Sprintf("unknown format %q; use json or geojson", format))
+		return nil, paramError("format", fmt.Sprintf("unknown format %q; use json, geojson or csv", format))
 	}
 
 	if err := s.parseLocation(p, q, echo); err != nil {

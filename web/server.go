@@ -140,6 +140,8 @@ type Server struct {
 	secret          []byte
 	tmpl            map[string]*template.Template
 	assets          map[string]*asset
+	// hsds maps HSDS ids onto facility ids for /hsds/.
+	hsds hsdsIDs
 }
 
 // NewServer returns a server for cfg. It panics if a required dependency
@@ -256,6 +258,7 @@ func (s *Server) newRouter() *mux.Router {
 	s.get(r, "/embed", s.serveEmbed)
 	s.get(r, "/widget/demo", s.serveWidgetDemo)
 	r.Handle("/api/v1/facilities/{id}/reports", s.adapt("/api/v1/facilities/{id}/reports", s.serveReportAPI)).Methods(http.MethodPost)
+	s.hsdsRoutes(r)
 	r.NotFoundHandler = s.adapt("", s.serveNotFound)
 	r.MethodNotAllowedHandler = s.adapt("", s.serveMethodNotAllowed)
 	return r

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -352,17 +353,27 @@ func reindexCommand(fs *flag.FlagSet) func(context.Context, []string, env) error
 // importFormat is a file format `carefinder import` reads.
 type importFormat struct {
 	name string
-	// source is the Provenance.Source of the records it gives.
+	// source is the Provenance.Source of the records it gives; "" for
+	// formats whose records carry their own (ParseReport.Source).
 	source string
 	// stableIDs says the source's own ids name a facility across editions.
 	stableIDs bool
-	parse     func(ctx context.Context, r io.Reader, opts data.ParseOptions) (*data.ParseReport, error)
+	// parse reads a file; dirFile, when set, is the file it reads in a
+	// directory given instead.
+	parse   func(ctx context.Context, r io.Reader, opts data.ParseOptions) (*data.ParseReport, error)
+	dirFile string
+	// parseDir, when set, reads a directory of files (a file given
+	// stands for its directory when there is no parse).
+	parseDir func(ctx context.Context, fsys fs.FS, opts data.ParseOptions) (*data.ParseReport, error)
 }
 
 // importFormats are the formats this build reads.
 func importFormats() []importFormat {
 	return []importFormat{
 		{name: "samhsa-2015", source: data.SAMHSA2015Source, parse: data.ParseSAMHSA2015},
+		{name: "findtreatment", source: data.FindTreatmentSource, stableIDs: true, parse: data.ParseFindTreatment, parseDir: data.ParseFindTreatmentDir},
+		{name: "hsds-json", stableIDs: true, parse: data.ParseHSDSJSON, dirFile: data.HSDSServicesFile},
+		{name: "hsds-csv", stableIDs: true, parseDir: data.ParseHSDSCSV},
 	}
 }
 
@@ -413,26 +424,20 @@ const maxListed = 50
 
 func runImport(ctx context.Context, f *importFlags, format importFormat, path string, e env) error {
 	start := time.Now()
-	var in io.Reader = e.stdin
-	name := "<stdin>"
-	if path != "-" {
-		file, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		in, name = file, path
-	}
 	store, err := f.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	rep, err := format.parse(ctx, bufio.NewReaderSize(in, 1<<16), data.ParseOptions{Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
+	rep, name, err := parseInput(ctx, format, path, e, data.ParseOptions{Taxonomy: store.Taxonomy(), Now: time.Now().UTC()})
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
 	parsed := time.Since(start)
+	source := format.source
+	if source == "" {
+		source = rep.Source
+	}
 	for i, r := range rep.Rejected {
 		if i == maxListed && !f.verbose {
 			fmt.Fprintf(e.stderr, "%s: … and %d more rejected rows (--verbose lists all)\n", name, len(rep.Rejected)-maxListed)
@@ -449,7 +454,17 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 	// Demo and real data never mix silently: a real directory replaces a
 	// store's demo, and a store holding both says so.
 	opts := directory.ImportOptions{
-		DryRun: f.dryRun, Source: format.source, SourceIDsStable: format.stableIDs, Complete: !f.partial,
+		DryRun: f.dryRun, Source: source, SourceIDsStable: format.stableIDs, Complete: !f.partial,
+		ListChanges: f.dryRun && f.verbose,
+	}
+	switch {
+	case rep.Partial && opts.Complete:
+		fmt.Fprintf(e.stdout, "%s is not the whole directory (see the warnings): importing it as --partial, so facilities it does not list stay.\n", name)
+		opts.Complete = false
+	case source == "" && len(rep.Records) > 0:
+		// Records of several sources: there is no one edition to complete.
+		fmt.Fprintf(e.stdout, "%s holds records of several sources: importing it as --partial, so facilities it does not list stay.\n", name)
+		opts.Complete = false
 	}
 	sources, err := store.Sources(ctx)
 	if err != nil {
@@ -459,11 +474,11 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 	for _, sc := range sources {
 		if sc.Source == data.DemoSource {
 			demo = sc.Active
-		} else if sc.Source != format.source {
+		} else if sc.Source != source {
 			other += sc.Active
 		}
 	}
-	if format.source != data.DemoSource && demo > 0 && (other == 0 || f.retireDemo) {
+	if source != data.DemoSource && demo > 0 && (other == 0 || f.retireDemo) {
 		opts.Retire = []string{data.DemoSource}
 	}
 
@@ -472,7 +487,7 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 		facilities[i] = r.Facility
 	}
 	var progress func(int)
-	if file, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+	if file, ok := e.stderr.(*os.File); ok && isTerminal(file) {
 		bar := progressbar.NewOptions(len(facilities),
 			progressbar.OptionSetWriter(file), progressbar.OptionSetDescription("writing"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
@@ -489,17 +504,89 @@ func runImport(ctx context.Context, f *importFlags, format importFormat, path st
 		rep.Rejected = append(rep.Rejected, data.Rejection{Line: rep.Records[r.Index].Line, Reason: r.Err.Error()})
 	}
 	printImportSummary(e.stdout, name, rep, res, f.dryRun, parsed, time.Since(start))
+	if f.dryRun && f.verbose {
+		for _, c := range res.Changes {
+			fmt.Fprintf(e.stdout, "  would be %-9s %s  %s\n", c.Kind+":", c.ID, c.Name)
+		}
+	}
 	switch {
 	case res.Retired > 0:
 		fmt.Fprintf(e.stdout, "The store held the generated demo directory: its %d fictional facilities %s removed from search, so results show real facilities only.\n",
 			res.Retired, wouldBe(f.dryRun, "were", "would be"))
-	case demo > 0 && format.source != data.DemoSource:
+	case demo > 0 && source != data.DemoSource:
 		fmt.Fprintf(e.stdout, "Warning: the directory also holds %d generated demo facilities (fictional names and phone numbers) that search shows beside the real ones; import again with --retire-demo to remove them.\n", demo)
 	}
 	if !f.dryRun && res.Inserted+res.Updated+res.Removed+res.Retired > 0 {
 		fmt.Fprintln(e.stdout, "A running server picks the changes up within seconds; otherwise the index catches up when it next starts.")
 	}
 	return nil
+}
+
+// isTerminal reports whether f is a terminal, where progress bars go.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+func retiredNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d demo facilities retired", n)
+}
+
+// parseInput reads the file, directory or standard input (path "-") that
+// an import names, with format. name is what messages call it.
+func parseInput(ctx context.Context, format importFormat, path string, e env, opts data.ParseOptions) (rep *data.ParseReport, name string, err error) {
+	if path == "-" {
+		if format.parse == nil {
+			return nil, "<stdin>", usageError{fmt.Sprintf("format %s reads a directory of files, not standard input", format.name)}
+		}
+		rep, err := format.parse(ctx, bufio.NewReaderSize(e.stdin, 1<<16), opts)
+		if err != nil {
+			return nil, "<stdin>", fmt.Errorf("<stdin>: %w", err)
+		}
+		return rep, "<stdin>", nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, path, err
+	}
+	if format.parseDir != nil && (st.IsDir() || format.parse == nil) {
+		dir := path
+		if !st.IsDir() {
+			dir = filepath.Dir(path)
+		}
+		rep, err := format.parseDir(ctx, os.DirFS(dir), opts)
+		if err != nil {
+			return nil, dir, fmt.Errorf("%s: %w", dir, err)
+		}
+		return rep, dir, nil
+	}
+	if st.IsDir() {
+		if format.dirFile == "" {
+			return nil, path, usageError{fmt.Sprintf("%s is a directory; format %s reads one file (several pages may be concatenated: cat %s/*.json | carefinder import --format %s -)",
+				path, format.name, path, format.name)}
+		}
+		path = filepath.Join(path, format.dirFile)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, path, err
+	}
+	defer file.Close()
+	var in io.Reader = file
+	if term, ok := e.stderr.(*os.File); ok && isTerminal(term) {
+		if st, err := file.Stat(); err == nil {
+			// A big file takes seconds to read: show how far along it is.
+			bar := progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(term), progressbar.OptionSetDescription("reading"),
+				progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+			in = io.TeeReader(file, bar)
+			defer bar.Finish()
+		}
+	}
+	rep, err = format.parse(ctx, bufio.NewReaderSize(in, 1<<16), opts)
+	if err != nil {
+		return nil, path, fmt.Errorf("%s: %w", path, err)
+	}
+	return rep, path, nil
 }
 
 func wouldBe(dryRun bool, done, would string) string {
@@ -519,6 +606,10 @@ func printImportSummary(w io.Writer, name string, rep *data.ParseReport, res dir
 	fmt.Fprintf(w, "%s %s: %d rows read, %d inserted, %d updated, %d unchanged, %d rejected, %d warnings (parse %s, total %s).\n",
 		verb, name, len(rep.Records)+len(rep.Rejected), res.Inserted, res.Updated, res.Unchanged, len(rep.Rejected), len(rep.Warnings),
 		parsed.Round(time.Millisecond), took.Round(time.Millisecond))
+	if dryRun && res.Inserted+res.Updated+res.Removed+res.Retired > 0 {
+		fmt.Fprintf(w, "Would change: %d new facilities, %d updated, %d removed from search%s (--verbose lists them).\n",
+			res.Inserted, res.Updated, res.Removed, retiredNote(res.Retired))
+	}
 	if res.Recognized > 0 {
 		fmt.Fprintf(w, "%d records were recognised as facilities already in the directory under another id (renamed, moved or renumbered) and kept their ids.\n", res.Recognized)
 	}

@@ -1,8 +1,9 @@
 // Command carefinder runs the CareFinder treatment-facility directory: the
 // search service, and the commands that load and index its data.
 //
-//	carefinder serve [--addr :8080] [--data ./carefinder-data] [--database DSN] [--tile-url URL]
-//	carefinder import [--data DIR] [--database DSN] --format samhsa-2015 [--dry-run] FILE|-
+//	carefinder serve [--addr :8080] [--data ./carefinder-data] [--database DSN]
+//	carefinder import [--data DIR] [--database DSN] --format samhsa-2015|findtreatment|hsds-json|hsds-csv [--dry-run] FILE|DIR|-
+//	carefinder export [--data DIR] [--database DSN] --format hsds-json|hsds-csv DIR
 //	carefinder reindex [--data DIR] [--database DSN]
 //	carefinder version
 //	carefinder partner add --name NAME --origin URL [--origin URL…]
@@ -57,7 +58,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the search service", "serve [flags]", serveCommand},
-		{"import", "load facilities from a file into the directory", "import [flags] --format FORMAT FILE|-", importCommand},
+		{"import", "load facilities from a file into the directory", "import [flags] --format FORMAT FILE|DIR|-", importCommand},
+		{"export", "write the directory as HSDS 3.0 files", "export [flags] --format FORMAT DIR", exportCommand},
 		{"reindex", "rebuild the search index from the directory", "reindex [flags]", reindexCommand},
 		{"version", "print the version", "version", versionCommand},
 		{"partner add", "add a partner site and print its new key", "partner add --name NAME --origin URL [--origin URL…] [--region-state ST | --region-geojson FILE] [--default name=value…] [--rate-limit N]", partnerAddCommand},

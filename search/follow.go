@@ -112,10 +112,12 @@ func (ix *Index) Follow(ctx context.Context, m Meta, opts FollowOptions) {
 				report(FollowEvent{Kind: "error", Err: err})
 				start := time.Now()
 				if err := ix.Rebuild(ctx); err != nil {
-					nextRetry = time.Now().Add(retry)
-					ix.rebuildAt.Store(&nextRetry)
+					wait := retry
+					nextRetry = time.Now().Add(wait)
+					at := nextRetry // Stats reads it: publish a copy, never the variable
+					ix.rebuildAt.Store(&at)
 					retry = min(2*retry, opts.RetryMax)
-					report(FollowEvent{Kind: "error", Err: fmt.Errorf("replace the broken index (next try in %s): %w", retry, err)})
+					report(FollowEvent{Kind: "error", Err: fmt.Errorf("replace the broken index (next try in %s): %w", wait, err)})
 					return
 				}
 				retry = opts.RetryMin

@@ -205,6 +205,19 @@ type facilityRow struct {
 	Active bool   `db:"active"`
 }
 
+// decodeRows decodes the facilities of rows, in order.
+func decodeRows(rows []facilityRow) ([]*Facility, error) {
+	out := make([]*Facility, 0, len(rows))
+	for _, r := range rows {
+		f, err := r.facility()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
 func (r facilityRow) facility() (*Facility, error) {
 	var f Facility
 	if err := json.Unmarshal([]byte(r.Doc), &f); err != nil {
@@ -333,15 +346,7 @@ func (s *Store) ChangedSince(ctx context.Context, seq int64, limit int) ([]*Faci
 		`SELECT doc, seq, active FROM facilities WHERE seq > ? ORDER BY seq LIMIT ?`), seq, limit); err != nil {
 		return nil, fmt.Errorf("changes since %d: %w", seq, err)
 	}
-	out := make([]*Facility, 0, len(rows))
-	for _, r := range rows {
-		f, err := r.facility()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return decodeRows(rows)
 }
 
 // Seq returns the last number taken from the change sequence.
@@ -607,15 +612,7 @@ func loadSource(ctx context.Context, tx *sqlx.Tx, source string) ([]*Facility, e
 	if err := tx.SelectContext(ctx, &rows, tx.Rebind(`SELECT doc, seq, active FROM facilities WHERE source = ? ORDER BY id`), source); err != nil {
 		return nil, fmt.Errorf("load facilities of %s: %w", source, err)
 	}
-	out := make([]*Facility, 0, len(rows))
-	for _, r := range rows {
-		f, err := r.facility()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return decodeRows(rows)
 }
 
 // metaImports counts the imports that changed something.

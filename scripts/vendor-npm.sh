@@ -8,28 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# fetch PKG@VER INTEGRITY: npm pack the tarball into $tmp, check its sha512,
-# unpack it into $tmp/PKG (npm tarballs hold a package/ folder).
-fetch() {
-	local spec=$1 want=$2 dir tgz got
-	dir=${spec%@*}
-	tgz=$(cd "$tmp" && npm pack --silent "$spec" | tail -n 1)
-	got=$(node -e '
-		const crypto = require("crypto"), fs = require("fs");
-		const sum = crypto.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64");
-		process.stdout.write("sha512-" + sum);
-	' "$tmp/$tgz")
-	if [[ $got != "$want" ]]; then
-		echo "vendor-npm: $spec: integrity $got, want $want" >&2
-		exit 1
-	fi
-	mkdir -p "$tmp/$dir"
-	tar -xzf "$tmp/$tgz" -C "$tmp/$dir"
-	echo "$spec: $got"
-}
+# shellcheck source=scripts/npm-fetch.sh
+. scripts/npm-fetch.sh
 
 # axe-core (MPL-2.0): the accessibility audit the browser tests run.
 fetch axe-core@4.14.1 sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==

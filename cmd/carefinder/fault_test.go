@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -138,21 +137,9 @@ func TestServeThroughPostgresOutage(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addrc := make(chan string, 1)
-	errc := make(chan error, 1)
-	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 300, SyncInterval: 50 * time.Millisecond, AccessLog: "off",
-		Listening: func(a string) { addrc <- a }}
+	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 300, SyncInterval: 50 * time.Millisecond, AccessLog: "off"}
 	cfg.data, cfg.database = t.TempDir(), schemaDSN.String()
-	go func() { errc <- Serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a
-	case err := <-errc:
-		t.Fatal(err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start")
-	}
+	base, errc := startServe(t, ctx, cfg)
 	get := func(path string, v any) (*http.Response, []byte) {
 		t.Helper()
 		resp, err := http.Get(base + path)

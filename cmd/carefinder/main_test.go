@@ -26,6 +26,24 @@ func runCLI(tb testing.TB, environ map[string]string, args ...string) (int, stri
 	return code, out.String(), errb.String()
 }
 
+// startServe runs Serve with cfg on a free port until ctx ends, and
+// returns its base URL and the channel Serve's result arrives on.
+func startServe(tb testing.TB, ctx context.Context, cfg ServeConfig) (string, <-chan error) {
+	tb.Helper()
+	addrc, errc := make(chan string, 1), make(chan error, 1)
+	cfg.Listening = func(a string) { addrc <- a }
+	go func() { errc <- Serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	select {
+	case a := <-addrc:
+		return "http://" + a, errc
+	case err := <-errc:
+		tb.Fatal(err)
+	case <-time.After(60 * time.Second):
+		tb.Fatal("server did not start")
+	}
+	return "", nil
+}
+
 func TestUsage(t *testing.T) {
 	tests := []struct {
 		args []string
@@ -74,21 +92,10 @@ func TestServeImportReindex(t *testing.T) {
 	data := filepath.Join(dir, "data")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addrc := make(chan string, 1)
-	errc := make(chan error, 1)
-	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 300, SyncInterval: 100 * time.Millisecond, Listening: func(a string) { addrc <- a },
+	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 300, SyncInterval: 100 * time.Millisecond,
 		TileURL: "https://{s}.tiles.example.org/{z}/{x}/{y}.png", TileAttribution: "Example tiles"}
 	cfg.data = data
-	go func() { errc <- Serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a
-	case err := <-errc:
-		t.Fatal(err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start")
-	}
+	base, errc := startServe(t, ctx, cfg)
 
 	// The search page's map uses the tile server configured, which its
 	// Content-Security-Policy lets images come from.

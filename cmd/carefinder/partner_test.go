@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -147,20 +146,9 @@ func TestServeWithPartners(t *testing.T) {
 	environ := map[string]string{"CAREFINDER_DATA": data}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addrc := make(chan string, 1)
-	errc := make(chan error, 1)
-	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 200, SyncInterval: time.Second, RateLimit: 4, Listening: func(a string) { addrc <- a }}
+	cfg := ServeConfig{Addr: "127.0.0.1:0", DemoSize: 200, SyncInterval: time.Second, RateLimit: 4}
 	cfg.data = data
-	go func() { errc <- Serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a
-	case err := <-errc:
-		t.Fatal(err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start")
-	}
+	base, errc := startServe(t, ctx, cfg)
 	code, out, errs := runCLI(t, environ, "partner", "add", "--name", "P", "--origin", "https://p.example", "--rate-limit", "8")
 	if code != exitOK {
 		t.Fatalf("partner add: %d %s %s", code, out, errs)

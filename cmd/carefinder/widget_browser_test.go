@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -101,19 +100,9 @@ func TestWidgetInBrowser(t *testing.T) {
 	// Step 2: run CareFinder.
 	srvCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	addrc, errc := make(chan string, 1), make(chan error, 1)
-	cfg := ServeConfig{Addr: "127.0.0.1:0", SyncInterval: time.Second, RateLimit: defaultRateLimit, Listening: func(a string) { addrc <- a }}
+	cfg := ServeConfig{Addr: "127.0.0.1:0", SyncInterval: time.Second, RateLimit: defaultRateLimit}
 	cfg.data = data
-	go func() { errc <- Serve(srvCtx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a
-	case err := <-errc:
-		t.Fatal(err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start")
-	}
+	base, errc := startServe(t, srvCtx, cfg)
 
 	// Step 3: paste the snippet.
 	snippet := `<div data-carefinder></div>

@@ -24,8 +24,8 @@ import (
 // U+2028/2029 escaped, invalid UTF-8 as U+FFFD), the same number format,
 // and a final newline as json.Encoder writes.
 
-// errUnsupportedFloat is the encoding of a NaN or an infinity, which JSON
-// cannot represent (encoding/json fails the same way).
+// errUnsupportedFloat refuses a NaN or an infinity, which JSON cannot
+// represent (encoding/json fails the same way).
 var errUnsupportedFloat = errors.New("json: unsupported value: NaN or infinite number")
 
 // respBufPool recycles the byte slices hand-written answers are encoded
@@ -40,13 +40,6 @@ func writeJSONBytes(w http.ResponseWriter, status int, contentType string, body 
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body) // a failed write means the client left; nothing to do
-}
-
-// jsonWriter appends JSON to b; the first value JSON cannot represent
-// sets err, which the caller checks once at the end.
-type jsonWriter struct {
-	b   []byte
-	err error
 }
 
 // hexDigits are the digits of \u escapes, lower case as encoding/json's.
@@ -113,20 +106,9 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// float appends f as encoding/json formats a float64: like JavaScript's
-// number to string, exponents from 1e21 and below 1e-6.
-func (w *jsonWriter) float(f float64) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		if w.err == nil {
-			w.err = errUnsupportedFloat
-		}
-		w.b = append(w.b, '0') // keeps the rest well formed; the answer is discarded
-		return
-	}
-	w.b = appendFloat(w.b, f)
-}
-
-// appendFloat is float for a finite f.
+// appendFloat appends a finite f as encoding/json formats a float64: like
+// JavaScript's number to string, exponents from 1e21 and below 1e-6.
+// checkFinite has made sure beforehand that no NaN or infinity comes here.
 func appendFloat(b []byte, f float64) []byte {
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -143,43 +125,42 @@ func appendFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// raw appends JSON written beforehand, such as a pre-encoded `,"name":`.
-func (w *jsonWriter) raw(s string) { w.b = append(w.b, s...) }
-
-// str appends a JSON string.
-func (w *jsonWriter) str(s string) { w.b = appendString(w.b, s) }
-
-// strPtr appends a JSON string, or null for nil.
-func (w *jsonWriter) strPtr(s *string) {
+// appendStringPtr appends a JSON string, or null for nil.
+func appendStringPtr(b []byte, s *string) []byte {
 	if s == nil {
-		w.b = append(w.b, "null"...)
-		return
+		return append(b, "null"...)
 	}
-	w.str(*s)
+	return appendString(b, *s)
 }
 
-// floatPtr appends a number, or null for nil.
-func (w *jsonWriter) floatPtr(f *float64) {
+// appendFloatPtr appends a number, or null for nil.
+func appendFloatPtr(b []byte, f *float64) []byte {
 	if f == nil {
-		w.b = append(w.b, "null"...)
-		return
+		return append(b, "null"...)
 	}
-	w.float(*f)
+	return appendFloat(b, *f)
 }
 
-// int appends an integer.
-func (w *jsonWriter) int(n int) { w.b = strconv.AppendInt(w.b, int64(n), 10) }
-
-// strings appends a JSON array of strings; nil is [] (as nonNil makes it).
-func (w *jsonWriter) strings(ss []string) {
-	w.b = append(w.b, '[')
+// appendStrings appends a JSON array of strings; nil is [] (as nonNil
+// makes it).
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
 	for i, s := range ss {
 		if i > 0 {
-			w.b = append(w.b, ',')
+			b = append(b, ',')
 		}
-		w.b = appendString(w.b, s)
+		b = appendString(b, s)
 	}
-	w.b = append(w.b, ']')
+	return append(b, ']')
+}
+
+// appendStringsOrNull appends a list of strings as encoding/json does: null
+// for nil.
+func appendStringsOrNull(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	return appendStrings(b, ss)
 }
 
 // searchEncoder writes search answers for one taxonomy, with the parts that
@@ -201,14 +182,47 @@ type groupEncoding struct {
 	open string
 	// terms are the group's terms in display order, each `"slug":`.
 	terms []termKeyEncoding
-	// labels maps a slug onto `"slug":"Label"` in English [0] and
-	// Spanish [1].
-	labels map[string]*[2]string
+	// labels finds a slug's `"slug":"Label"`.
+	labels labelIndex
 }
 
 // termKeyEncoding is a term's slug and its pre-encoded key.
 type termKeyEncoding struct {
 	slug, key string
+}
+
+// labelIndex finds a group's terms by slug, among the terms whose slugs
+// are as long: a few string comparisons, cheaper than hashing the slug
+// for the hundreds of labels an answer has.
+type labelIndex [][]labelEncoding
+
+// labelEncoding is a term's `"slug":"Label"` in English [0] and Spanish
+// [1] (English when the taxonomy has no Spanish label).
+type labelEncoding struct {
+	slug   string
+	labels [2]string
+}
+
+// add indexes a label.
+func (x *labelIndex) add(l labelEncoding) {
+	for len(*x) <= len(l.slug) {
+		*x = append(*x, nil)
+	}
+	(*x)[len(l.slug)] = append((*x)[len(l.slug)], l)
+}
+
+// find returns slug's label, or nil.
+func (x labelIndex) find(slug string) *labelEncoding {
+	if len(slug) >= len(x) {
+		return nil
+	}
+	same := x[len(slug)]
+	for i := range same {
+		if same[i].slug == slug {
+			return &same[i]
+		}
+	}
+	return nil
 }
 
 // sortedGroup is a group and its pre-encoded key `"care":`.
@@ -221,7 +235,7 @@ type sortedGroup struct {
 func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 	e := &searchEncoder{}
 	for _, g := range directory.Groups() {
-		ge := groupEncoding{group: g, open: string(appendString(nil, string(g))) + ":{", labels: map[string]*[2]string{}}
+		ge := groupEncoding{group: g, open: string(appendString(nil, string(g))) + ":{"}
 		for _, t := range tax.Terms(g) {
 			key := string(appendString(nil, t.Slug)) + ":"
 			ge.terms = append(ge.terms, termKeyEncoding{slug: t.Slug, key: key})
@@ -229,7 +243,7 @@ func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 			if t.Label.ES != "" {
 				es = t.Label.ES
 			}
-			ge.labels[t.Slug] = &[2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}
+			ge.labels.add(labelEncoding{slug: t.Slug, labels: [2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}})
 		}
 		e.groups = append(e.groups, ge)
 		e.sortedGroups = append(e.sortedGroups, sortedGroup{group: g, key: string(appendString(nil, string(g))) + ":"})
@@ -246,131 +260,155 @@ func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 	return e
 }
 
+// checkFinite fails, as encoding/json failed, an answer with a number JSON
+// cannot hold (NaN or infinite), so that the encoder, which then cannot
+// fail, never writes one.
+func checkFinite(echo *queryEcho, res *search.Result) error {
+	finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+	for _, f := range []*float64{echo.Lat, echo.Lon, echo.RadiusKm, echo.RadiusMi} {
+		if f != nil && !finite(*f) {
+			return errUnsupportedFloat
+		}
+	}
+	if res.NearestKm != nil && !(finite(round(*res.NearestKm)) && finite(round(geo.KmToMi(*res.NearestKm)))) {
+		return errUnsupportedFloat
+	}
+	for i := range res.Hits {
+		h := &res.Hits[i]
+		if !finite(h.Facility.Lat) || !finite(h.Facility.Lon) {
+			return errUnsupportedFloat
+		}
+		if !math.IsNaN(h.DistanceKm) && !(finite(round(h.DistanceKm)) && finite(round(geo.KmToMi(h.DistanceKm)))) {
+			return errUnsupportedFloat
+		}
+	}
+	return nil
+}
+
 // appendSearch appends the answer to a search — JSON, or GeoJSON when
 // geojson is set — and a newline, as json.Encoder would have written the
-// searchResponse or featureCollection of it.
+// searchResponse or featureCollection of it. It fails only on a number JSON
+// cannot hold (checkFinite), and then appends nothing.
 func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Result, geojson bool) ([]byte, error) {
-	w := jsonWriter{b: b}
+	if err := checkFinite(echo, res); err != nil {
+		return b, err
+	}
 	spanish := echo.Lang == langSpanish
 	if geojson {
-		w.raw(`{"type":"FeatureCollection","features":[`)
+		b = append(b, `{"type":"FeatureCollection","features":[`...)
 		for i := range res.Hits {
 			if i > 0 {
-				w.raw(",")
+				b = append(b, ',')
 			}
 			f := res.Hits[i].Facility
-			w.raw(`{"type":"Feature","id":`)
-			w.str(f.ID)
-			w.raw(`,"geometry":{"type":"Point","coordinates":[`)
-			w.float(f.Lon)
-			w.raw(",")
-			w.float(f.Lat)
-			w.raw(`]},"properties":`)
-			e.result(&w, &res.Hits[i], spanish)
-			w.raw("}")
+			b = append(b, `{"type":"Feature","id":`...)
+			b = appendString(b, f.ID)
+			b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
+			b = appendFloat(b, f.Lon)
+			b = append(b, ',')
+			b = appendFloat(b, f.Lat)
+			b = append(b, `]},"properties":`...)
+			b = e.appendResult(b, &res.Hits[i], spanish)
+			b = append(b, '}')
 		}
-		w.raw(`],"total":`)
-		w.int(res.Total)
-		w.raw(`,"next_cursor":`)
-		e.nextCursor(&w, res)
-		w.raw(`,"query":`)
-		e.echo(&w, echo)
-		w.raw(`,"facets":`)
-		e.facets(&w, res.Facets)
-		e.nearest(&w, res)
-		w.raw("}\n")
-		return w.b, w.err
+		b = append(b, `],"total":`...)
+		b = strconv.AppendInt(b, int64(res.Total), 10)
+		b = append(b, `,"next_cursor":`...)
+		b = appendNextCursor(b, res)
+		b = append(b, `,"query":`...)
+		b = e.appendEcho(b, echo)
+		b = append(b, `,"facets":`...)
+		b = e.appendFacets(b, res.Facets)
+		b = appendNearest(b, res)
+		return append(b, "}\n"...), nil
 	}
-	w.raw(`{"query":`)
-	e.echo(&w, echo)
-	w.raw(`,"total":`)
-	w.int(res.Total)
-	w.raw(`,"results":[`)
+	b = append(b, `{"query":`...)
+	b = e.appendEcho(b, echo)
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, int64(res.Total), 10)
+	b = append(b, `,"results":[`...)
 	for i := range res.Hits {
 		if i > 0 {
-			w.raw(",")
+			b = append(b, ',')
 		}
-		e.result(&w, &res.Hits[i], spanish)
+		b = e.appendResult(b, &res.Hits[i], spanish)
 	}
-	w.raw(`],"facets":`)
-	e.facets(&w, res.Facets)
-	w.raw(`,"next_cursor":`)
-	e.nextCursor(&w, res)
-	e.nearest(&w, res)
-	w.raw("}\n")
-	return w.b, w.err
+	b = append(b, `],"facets":`...)
+	b = e.appendFacets(b, res.Facets)
+	b = append(b, `,"next_cursor":`...)
+	b = appendNextCursor(b, res)
+	b = appendNearest(b, res)
+	return append(b, "}\n"...), nil
 }
 
-// nextCursor appends the next page's cursor, or null.
-func (e *searchEncoder) nextCursor(w *jsonWriter, res *search.Result) {
+// appendNextCursor appends the next page's cursor, or null.
+func appendNextCursor(b []byte, res *search.Result) []byte {
 	if res.NextCursor == "" {
-		w.raw("null")
-		return
+		return append(b, "null"...)
 	}
-	w.str(res.NextCursor)
+	return appendString(b, res.NextCursor)
 }
 
-// nearest appends the "nearest" member when the answer has one (see
-// newNearest).
-func (e *searchEncoder) nearest(w *jsonWriter, res *search.Result) {
+// appendNearest appends the "nearest" member when the answer has one: how
+// far the nearest match is, of a search that found nothing in its radius.
+func appendNearest(b []byte, res *search.Result) []byte {
 	if res.NearestKm == nil {
-		return
+		return b
 	}
-	w.raw(`,"nearest":{"distance_km":`)
-	w.float(round(*res.NearestKm))
-	w.raw(`,"distance_mi":`)
-	w.float(round(geo.KmToMi(*res.NearestKm)))
-	w.raw("}")
+	b = append(b, `,"nearest":{"distance_km":`...)
+	b = appendFloat(b, round(*res.NearestKm))
+	b = append(b, `,"distance_mi":`...)
+	b = appendFloat(b, round(geo.KmToMi(*res.NearestKm)))
+	return append(b, '}')
 }
 
-// echo appends the query echo (queryEcho's JSON).
-func (e *searchEncoder) echo(w *jsonWriter, q *queryEcho) {
-	w.raw(`{"near":`)
-	w.strPtr(q.Near)
-	w.raw(`,"label":`)
-	w.strPtr(q.Label)
-	w.raw(`,"lat":`)
-	w.floatPtr(q.Lat)
-	w.raw(`,"lon":`)
-	w.floatPtr(q.Lon)
-	w.raw(`,"precision":`)
-	w.strPtr(q.Precision)
+// appendEcho appends the query echo (queryEcho's JSON).
+func (e *searchEncoder) appendEcho(b []byte, q *queryEcho) []byte {
+	b = append(b, `{"near":`...)
+	b = appendStringPtr(b, q.Near)
+	b = append(b, `,"label":`...)
+	b = appendStringPtr(b, q.Label)
+	b = append(b, `,"lat":`...)
+	b = appendFloatPtr(b, q.Lat)
+	b = append(b, `,"lon":`...)
+	b = appendFloatPtr(b, q.Lon)
+	b = append(b, `,"precision":`...)
+	b = appendStringPtr(b, q.Precision)
 	if q.Note != "" {
-		w.raw(`,"note":`)
-		w.str(q.Note)
+		b = append(b, `,"note":`...)
+		b = appendString(b, q.Note)
 	}
-	w.raw(`,"radius":`)
-	w.strPtr(q.Radius)
-	w.raw(`,"radius_km":`)
-	w.floatPtr(q.RadiusKm)
-	w.raw(`,"radius_mi":`)
-	w.floatPtr(q.RadiusMi)
-	w.raw(`,"filters":`)
-	e.filters(w, q.Filters)
-	w.raw(`,"q":`)
-	w.str(q.Q)
-	w.raw(`,"sort":`)
-	w.str(string(q.Sort))
-	w.raw(`,"limit":`)
-	w.int(q.Limit)
+	b = append(b, `,"radius":`...)
+	b = appendStringPtr(b, q.Radius)
+	b = append(b, `,"radius_km":`...)
+	b = appendFloatPtr(b, q.RadiusKm)
+	b = append(b, `,"radius_mi":`...)
+	b = appendFloatPtr(b, q.RadiusMi)
+	b = append(b, `,"filters":`...)
+	b = e.appendFilters(b, q.Filters)
+	b = append(b, `,"q":`...)
+	b = appendString(b, q.Q)
+	b = append(b, `,"sort":`...)
+	b = appendString(b, string(q.Sort))
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(q.Limit), 10)
 	if q.Cursor != "" {
-		w.raw(`,"cursor":`)
-		w.str(q.Cursor)
+		b = append(b, `,"cursor":`...)
+		b = appendString(b, q.Cursor)
 	}
-	w.raw(`,"lang":`)
-	w.str(q.Lang)
-	w.raw("}")
+	b = append(b, `,"lang":`...)
+	b = appendString(b, q.Lang)
+	return append(b, '}')
 }
 
-// filters appends the echoed filters as encoding/json writes the map: keys
-// sorted, a nil map as null, a nil list as null.
-func (e *searchEncoder) filters(w *jsonWriter, m map[directory.Group][]string) {
+// appendFilters appends the echoed filters as encoding/json writes the
+// map: keys sorted, a nil map or list as null.
+func (e *searchEncoder) appendFilters(b []byte, m map[directory.Group][]string) []byte {
 	if m == nil {
-		w.raw("null")
-		return
+		return append(b, "null"...)
 	}
-	start := len(w.b)
-	w.raw("{")
+	start := len(b)
+	b = append(b, '{')
 	n := 0
 	for _, sg := range e.sortedGroups {
 		v, ok := m[sg.group]
@@ -378,189 +416,183 @@ func (e *searchEncoder) filters(w *jsonWriter, m map[directory.Group][]string) {
 			continue
 		}
 		if n > 0 {
-			w.raw(",")
+			b = append(b, ',')
 		}
 		n++
-		w.raw(sg.key)
-		stringsOrNull(w, v)
+		b = append(b, sg.key...)
+		b = appendStringsOrNull(b, v)
 	}
 	if n != len(m) {
 		// Groups the taxonomy does not have: start again, every key
 		// sorted, as encoding/json does.
-		w.b = w.b[:start]
+		b = b[:start]
 		keys := make([]string, 0, len(m))
 		for g := range m {
 			keys = append(keys, string(g))
 		}
 		slices.Sort(keys)
-		w.raw("{")
+		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
-				w.raw(",")
+				b = append(b, ',')
 			}
-			w.str(k)
-			w.raw(":")
-			stringsOrNull(w, m[directory.Group(k)])
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendStringsOrNull(b, m[directory.Group(k)])
 		}
 	}
-	w.raw("}")
-}
-
-// stringsOrNull appends a list of strings as encoding/json does: null for
-// nil.
-func stringsOrNull(w *jsonWriter, ss []string) {
-	if ss == nil {
-		w.raw("null")
-		return
-	}
-	w.strings(ss)
+	return append(b, '}')
 }
 
 // directionsPrefix is directionsURL's fixed part, JSON-encoded (& is
-// escaped).
-var directionsPrefix = string(appendString(nil, "https://www.google.com/maps/dir/?api=1&destination="))
+// escaped), without its closing quote.
+var directionsPrefix = func() string {
+	s := string(appendString(nil, "https://www.google.com/maps/dir/?api=1&destination="))
+	return s[:len(s)-1]
+}()
 
-// result appends one hit as a result (resultJSON's JSON, newResult's
+// appendResult appends one hit as a result (resultJSON's JSON, newResult's
 // content).
-func (e *searchEncoder) result(w *jsonWriter, h *search.Hit, spanish bool) {
+func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []byte {
 	f := h.Facility
-	w.raw(`{"id":`)
-	w.str(f.ID)
-	w.raw(`,"name":`)
-	w.str(f.Name)
-	w.raw(`,"alternate_names":`)
-	w.strings(f.AlternateNames)
+	b = append(b, `{"id":`...)
+	b = appendString(b, f.ID)
+	b = append(b, `,"name":`...)
+	b = appendString(b, f.Name)
+	b = append(b, `,"alternate_names":`...)
+	b = appendStrings(b, f.AlternateNames)
 	if !math.IsNaN(h.DistanceKm) {
-		w.raw(`,"distance_km":`)
-		w.float(round(h.DistanceKm))
-		w.raw(`,"distance_mi":`)
-		w.float(round(geo.KmToMi(h.DistanceKm)))
+		b = append(b, `,"distance_km":`...)
+		b = appendFloat(b, round(h.DistanceKm))
+		b = append(b, `,"distance_mi":`...)
+		b = appendFloat(b, round(geo.KmToMi(h.DistanceKm)))
 	}
-	w.raw(`,"address":{"lines":`)
-	w.strings(f.Address.Lines)
-	w.raw(`,"city":`)
-	w.str(f.Address.City)
-	w.raw(`,"state":`)
-	w.str(f.Address.State)
-	w.raw(`,"zip":`)
-	w.str(f.Address.ZIP)
-	w.raw(`},"lat":`)
-	w.float(f.Lat)
-	w.raw(`,"lon":`)
-	w.float(f.Lon)
+	b = append(b, `,"address":{"lines":`...)
+	b = appendStrings(b, f.Address.Lines)
+	b = append(b, `,"city":`...)
+	b = appendString(b, f.Address.City)
+	b = append(b, `,"state":`...)
+	b = appendString(b, f.Address.State)
+	b = append(b, `,"zip":`...)
+	b = appendString(b, f.Address.ZIP)
+	b = append(b, `},"lat":`...)
+	b = appendFloat(b, f.Lat)
+	b = append(b, `,"lon":`...)
+	b = appendFloat(b, f.Lon)
 	if phone := f.Phones.Best(); phone != "" {
-		w.raw(`,"phone":`)
-		w.str(phone)
+		b = append(b, `,"phone":`...)
+		b = appendString(b, phone)
 	}
-	w.raw(`,"phones":{`)
-	sep := ""
+	b = append(b, `,"phones":{`...)
+	sep := false
 	for _, p := range [...]struct{ key, v string }{{`"intake":`, f.Phones.Intake}, {`"main":`, f.Phones.Main}, {`"hotline_24_7":`, f.Phones.Hotline}} {
-		if p.v != "" {
-			w.raw(sep)
-			w.raw(p.key)
-			w.str(p.v)
-			sep = ","
+		if p.v == "" {
+			continue
 		}
+		if sep {
+			b = append(b, ',')
+		}
+		b = append(b, p.key...)
+		b = appendString(b, p.v)
+		sep = true
 	}
-	w.raw("}")
+	b = append(b, '}')
 	if f.Website != "" {
-		w.raw(`,"website":`)
-		w.str(f.Website)
+		b = append(b, `,"website":`...)
+		b = appendString(b, f.Website)
 	}
-	w.raw(`,"directions_url":`)
-	// directionsURL, written in place: the digits need no escaping.
-	w.raw(directionsPrefix[:len(directionsPrefix)-1])
-	// A NaN or infinite coordinate fails the answer (lat, lon above).
-	w.b = strconv.AppendFloat(w.b, f.Lat, 'f', -1, 64)
-	w.b = append(w.b, ',')
-	w.b = strconv.AppendFloat(w.b, f.Lon, 'f', -1, 64)
-	w.b = append(w.b, '"')
-	w.raw(`,"open_24_7":`)
+	// directionsURL, written in place: its digits need no escaping.
+	b = append(b, `,"directions_url":`...)
+	b = append(b, directionsPrefix...)
+	b = strconv.AppendFloat(b, f.Lat, 'f', -1, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, f.Lon, 'f', -1, 64)
+	b = append(b, `","open_24_7":`...)
 	switch {
 	case f.Open247 == nil:
-		w.raw("null")
+		b = append(b, "null"...)
 	case *f.Open247:
-		w.raw("true")
+		b = append(b, "true"...)
 	default:
-		w.raw("false")
+		b = append(b, "false"...)
 	}
 	s := &f.Services
-	w.raw(`,"care":`)
-	w.strings(s.Care)
-	w.raw(`,"therapy":`)
-	w.strings(s.Therapy)
-	w.raw(`,"medication":`)
-	w.strings(s.Medication)
-	w.raw(`,"payment":`)
-	w.strings(s.Payment)
-	w.raw(`,"population":`)
-	w.strings(s.Population)
-	w.raw(`,"gender":`)
-	w.strings(s.Gender)
-	w.raw(`,"language":`)
-	w.strings(s.Language)
-	w.raw(`,"source":`)
-	w.str(f.Source)
-	w.raw(`,"source_id":`)
-	w.str(f.SourceID)
-	w.raw(`,"last_verified":`)
-	w.str(f.LastVerified)
-	w.raw(`,"labels":`)
-	e.labels(w, s, spanish)
-	w.raw("}")
+	b = append(b, `,"care":`...)
+	b = appendStrings(b, s.Care)
+	b = append(b, `,"therapy":`...)
+	b = appendStrings(b, s.Therapy)
+	b = append(b, `,"medication":`...)
+	b = appendStrings(b, s.Medication)
+	b = append(b, `,"payment":`...)
+	b = appendStrings(b, s.Payment)
+	b = append(b, `,"population":`...)
+	b = appendStrings(b, s.Population)
+	b = append(b, `,"gender":`...)
+	b = appendStrings(b, s.Gender)
+	b = append(b, `,"language":`...)
+	b = appendStrings(b, s.Language)
+	b = append(b, `,"source":`...)
+	b = appendString(b, f.Source)
+	b = append(b, `,"source_id":`...)
+	b = appendString(b, f.SourceID)
+	b = append(b, `,"last_verified":`...)
+	b = appendString(b, f.LastVerified)
+	b = append(b, `,"labels":`...)
+	b = e.appendLabels(b, s, spanish)
+	return append(b, '}')
 }
 
-// labels appends the labels of a facility's terms, every group in display
-// order: {"care":{"detox":"Detox"},…}; a slug the taxonomy lacks is its own
-// label.
-func (e *searchEncoder) labels(w *jsonWriter, s *directory.Services, spanish bool) {
+// appendLabels appends the labels of a facility's terms, every group in
+// display order: {"care":{"detox":"Detox"},…}; a slug the taxonomy lacks is
+// its own label.
+func (e *searchEncoder) appendLabels(b []byte, s *directory.Services, spanish bool) []byte {
 	lang := 0
 	if spanish {
 		lang = 1
 	}
-	w.raw("{")
+	b = append(b, '{')
 	for i := range e.groups {
 		g := &e.groups[i]
 		if i > 0 {
-			w.raw(",")
+			b = append(b, ',')
 		}
-		w.raw(g.open)
+		b = append(b, g.open...)
 		for j, slug := range s.Get(g.group) {
 			if j > 0 {
-				w.raw(",")
+				b = append(b, ',')
 			}
-			if l, ok := g.labels[slug]; ok {
-				w.raw(l[lang])
+			if l := g.labels.find(slug); l != nil {
+				b = append(b, l.labels[lang]...)
 				continue
 			}
-			w.str(slug)
-			w.raw(":")
-			w.str(slug)
+			b = appendString(b, slug)
+			b = append(b, ':')
+			b = appendString(b, slug)
 		}
-		w.raw("}")
+		b = append(b, '}')
 	}
-	w.raw("}")
+	return append(b, '}')
 }
 
-// facets appends facet counts, one object per group, groups and terms in
-// the taxonomy's display order; a term the counts lack counts 0.
-func (e *searchEncoder) facets(w *jsonWriter, counts map[directory.Group]map[string]int) {
-	w.raw("{")
+// appendFacets appends facet counts, one object per group, groups and terms
+// in the taxonomy's display order; a term the counts lack counts 0.
+func (e *searchEncoder) appendFacets(b []byte, counts map[directory.Group]map[string]int) []byte {
+	b = append(b, '{')
 	for i := range e.groups {
 		g := &e.groups[i]
 		if i > 0 {
-			w.raw(",")
+			b = append(b, ',')
 		}
-		w.raw(g.open)
+		b = append(b, g.open...)
 		gc := counts[g.group]
 		for j := range g.terms {
 			if j > 0 {
-				w.raw(",")
+				b = append(b, ',')
 			}
-			w.raw(g.terms[j].key)
-			w.int(gc[g.terms[j].slug])
+			b = append(b, g.terms[j].key...)
+			b = strconv.AppendInt(b, int64(gc[g.terms[j].slug]), 10)
 		}
-		w.raw("}")
+		b = append(b, '}')
 	}
-	w.raw("}")
+	return append(b, '}')
 }

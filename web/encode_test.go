@@ -195,6 +195,8 @@ func TestSearchEncoderRefusesNaN(t *testing.T) {
 		{"distance", queryEcho{}, search.Result{Hits: []search.Hit{{Facility: &directory.Facility{}, DistanceKm: math.Inf(-1)}}}},
 		{"echo", queryEcho{RadiusKm: &inf}, search.Result{}},
 		{"nearest", queryEcho{}, search.Result{NearestKm: &inf}},
+		// Finite, but infinite once rounded to metres.
+		{"huge distance", queryEcho{}, search.Result{Hits: []search.Hit{{Facility: &directory.Facility{}, DistanceKm: 1e306}}}},
 	} {
 		for _, geojson := range []bool{false, true} {
 			if _, err := referenceSearch(tt.echo, &tt.res, tax, geojson); err == nil {

@@ -16,13 +16,16 @@ import (
 
 // This file writes the search answer (JSON and GeoJSON) by hand into a
 // pooled buffer: the search API's hot path, where encoding/json's
-// reflection, and the re-validation of every json.Marshaler's output, took
+// reflection, and its re-validation of every json.Marshaler's output, took
 // about half of a request's time. The output is byte for byte what
-// encoding/json made of the struct shapes documented in search.go and
-// geojson.go (encode_test.go proves it on hostile strings and real
-// results): the same field order, HTML-safe string escaping (<, >, & and
-// U+2028/2029 escaped, invalid UTF-8 as U+FFFD), the same number format,
-// and a final newline as json.Encoder writes.
+// encoding/json made of the structs that described the answer before
+// (searchResponse, resultJSON, featureCollection…, kept as the reference in
+// encode_ref_test.go; encode_test.go and encode_real_test.go prove the two
+// equal on hostile strings and on real answers): the same members in the
+// same order, HTML-safe string escaping (<, >, & and U+2028/2029 escaped,
+// invalid UTF-8 as U+FFFD), the same number format, and the final newline
+// json.Encoder writes. A change to the answer's shape is made in both, and
+// in openapi.json.
 
 // errUnsupportedFloat refuses a NaN or an infinity, which JSON cannot
 // represent (encoding/json fails the same way).

@@ -55,7 +55,9 @@ type searchRequest struct {
 }
 
 // queryEcho is the normalized request, as answered in "query": what was
-// searched for, with the geocoded point and every default filled in.
+// searched for, with the geocoded point and every default filled in. Its
+// JSON tags describe the member names and order that
+// searchEncoder.appendEcho writes by hand (encode_test.go compares the two).
 type queryEcho struct {
 	Near  *string  `json:"near"`
 	Label *string  `json:"label"`
@@ -81,7 +83,8 @@ type queryEcho struct {
 	Lang string `json:"lang"`
 }
 
-// serveSearch answers GET /api/v1/search.
+// serveSearch answers GET /api/v1/search, as JSON or GeoJSON written by
+// searchEncoder (encode.go).
 func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	req, err := s.parseSearch(r)
 	if err != nil {

@@ -208,3 +208,25 @@ func TestSearchEncoderRefusesNaN(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAppendString measures the string escaper on what answers hold:
+// slugs, names, addresses, URLs, a little non-ASCII.
+//
+//	go test -run '^$' -bench AppendString ./web
+func BenchmarkAppendString(b *testing.B) {
+	in := []string{"detox", "intensive-outpatient", "Cumberland Heights Foundation Inc", "8283 River Road Pike",
+		"Nashville", "TN", "37209", "https://www.cumberlandheights.org", "615-356-2700", "Atención médica para adultos",
+		"SAMHSA-2015", "2015-06-30", "private-insurance", "Tom & Jerry's <Recovery> Center"}
+	n := 0
+	for _, s := range in {
+		n += len(s)
+	}
+	b.SetBytes(int64(n))
+	buf := make([]byte, 0, 4096)
+	for range b.N {
+		buf = buf[:0]
+		for _, s := range in {
+			buf = appendString(buf, s)
+		}
+	}
+}

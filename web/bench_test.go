@@ -71,40 +71,9 @@ func BenchmarkSearch(b *testing.B) {
 //
 //	go test -run '^$' -bench SearchPage -benchtime 3000x ./web
 func BenchmarkSearchPage(b *testing.B) {
-	path := sharedtest.File(b, "data/samhsa-directory-2015.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{})
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var fs []directory.Facility
-	for _, r := range rep.Records {
-		fs = append(fs, r.Facility)
-	}
-	e := mustServerWith(b, fs, nil, nil)
+	e := mustServerWith(b, realFacilities(b), nil, nil)
 	h := e.server.Handler()
-
-	zips := e.gaz.ZIPs()
-	rng := rand.New(rand.NewPCG(42, 42))
-	care := []string{"detox", "inpatient", "residential", "outpatient", "intensive-outpatient", "telehealth"}
-	pay := []string{"medicaid", "private-insurance", "sliding-scale", "medicare"}
-	paths := make([]string, 4096)
-	for i := range paths {
-		z := zips[rng.IntN(len(zips))]
-		q := url.Values{"lat": {strconv.FormatFloat(z.Point[1], 'f', 5, 64)}, "lon": {strconv.FormatFloat(z.Point[0], 'f', 5, 64)},
-			"radius": {"25mi"}, "care": {care[rng.IntN(len(care))]}}
-		if rng.IntN(2) == 0 {
-			q.Add("care", care[rng.IntN(len(care))])
-		}
-		if rng.IntN(3) == 0 {
-			q.Set("payment", pay[rng.IntN(len(pay))])
-		}
-		paths[i] = q.Encode()
-	}
+	paths := typicalQueries(e, 4096)
 	// page is the results page; api the same searches as JSON, for scale.
 	for _, tc := range []struct{ name, prefix string }{{"page", "/search?"}, {"api", "/api/v1/search?"}} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -130,4 +99,49 @@ func BenchmarkSearchPage(b *testing.B) {
 			b.ReportMetric(float64(bytes)/float64(b.N), "bytes/op")
 		})
 	}
+}
+
+// realFacilities reads the real 2015 directory (the test is skipped
+// without ../shared).
+func realFacilities(tb testing.TB) []directory.Facility {
+	tb.Helper()
+	path := sharedtest.File(tb, "data/samhsa-directory-2015.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fs := make([]directory.Facility, 0, len(rep.Records))
+	for _, r := range rep.Records {
+		fs = append(fs, r.Facility)
+	}
+	return fs
+}
+
+// typicalQueries draws n query strings of the typical search — a ZIP
+// centroid, 25 miles, one or two kinds of care, a third of the time a
+// payment — with a fixed seed.
+func typicalQueries(e *env, n int) []string {
+	zips := e.gaz.ZIPs()
+	rng := rand.New(rand.NewPCG(42, 42))
+	care := []string{"detox", "inpatient", "residential", "outpatient", "intensive-outpatient", "telehealth"}
+	pay := []string{"medicaid", "private-insurance", "sliding-scale", "medicare"}
+	paths := make([]string, n)
+	for i := range paths {
+		z := zips[rng.IntN(len(zips))]
+		q := url.Values{"lat": {strconv.FormatFloat(z.Point[1], 'f', 5, 64)}, "lon": {strconv.FormatFloat(z.Point[0], 'f', 5, 64)},
+			"radius": {"25mi"}, "care": {care[rng.IntN(len(care))]}}
+		if rng.IntN(2) == 0 {
+			q.Add("care", care[rng.IntN(len(care))])
+		}
+		if rng.IntN(3) == 0 {
+			q.Set("payment", pay[rng.IntN(len(pay))])
+		}
+		paths[i] = q.Encode()
+	}
+	return paths
 }

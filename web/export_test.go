@@ -68,3 +68,19 @@ var TelURL = telURL
 
 // Messages is the interface's message catalogue.
 var Messages = messages
+
+// ReferenceSearch answers a search request as the API did before the
+// hand-written encoder (encode_ref_test.go): encoding/json over structs.
+// Tests compare it byte for byte with the handler's answer.
+func (s *Server) ReferenceSearch(r *http.Request) ([]byte, error) {
+	req, err := s.parseSearch(r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.index.Search(r.Context(), req.query)
+	if err != nil {
+		return nil, err
+	}
+	req.echoQuery(&res.Query)
+	return referenceSearch(req.echo, res, s.tax, req.geojson)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,24 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	searches *prometheus.HistogramVec
+	// resolved caches each route and status's counter and histogram, so
+	// that a request costs no label lookup (routeCode -> *routeObservers);
+	// a series appears when its first request is counted, as before.
+	resolved sync.Map
+	// searchKinds are the search histogram's series, by searchKind.
+	searchKinds map[string]prometheus.Observer
+}
+
+// routeCode is a series of the request metrics.
+type routeCode struct {
+	route string
+	code  int
+}
+
+// routeObservers are a route and status's resolved series.
+type routeObservers struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // searchBuckets are finer than Prometheus's defaults: a search takes tens
@@ -46,6 +65,10 @@ func newMetrics(s *Server) *metrics {
 			Buckets: searchBuckets,
 		}, []string{"kind"}),
 	}
+	m.searchKinds = map[string]prometheus.Observer{}
+	for _, kind := range []string{"text_near", "text", "radius", "nationwide", "list"} {
+		m.searchKinds[kind] = m.searches.WithLabelValues(kind)
+	}
 	m.registry.MustRegister(m.requests, m.duration, m.searches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&indexCollector{s: s})
@@ -56,17 +79,32 @@ func newMetrics(s *Server) *metrics {
 func (m *metrics) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		route := unmatchedRoute
+		r, st := withState(r)
+		st.route = unmatchedRoute
 		rec := &responseRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey, &route)))
-		m.requests.WithLabelValues(route, strconv.Itoa(rec.statusOr(http.StatusOK))).Inc()
-		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		next.ServeHTTP(rec, r)
+		o := m.observers(st.route, rec.statusOr(http.StatusOK))
+		o.requests.Inc()
+		o.duration.Observe(time.Since(start).Seconds())
 	})
+}
+
+// observers returns the series of route and code, resolved once.
+func (m *metrics) observers(route string, code int) *routeObservers {
+	key := routeCode{route, code}
+	if o, ok := m.resolved.Load(key); ok {
+		return o.(*routeObservers)
+	}
+	o, _ := m.resolved.LoadOrStore(key, &routeObservers{
+		requests: m.requests.WithLabelValues(route, strconv.Itoa(code)),
+		duration: m.duration.WithLabelValues(route),
+	})
+	return o.(*routeObservers)
 }
 
 // observeSearch records how long the index took to answer q.
 func (m *metrics) observeSearch(q *search.Query, d time.Duration) {
-	m.searches.WithLabelValues(searchKind(q)).Observe(d.Seconds())
+	m.searchKinds[searchKind(q)].Observe(d.Seconds())
 }
 
 // searchKind sorts a search by the path it takes through the index.

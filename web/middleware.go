@@ -29,9 +29,33 @@ const (
 type contextKey int
 
 const (
-	requestIDKey contextKey = iota
-	routeKey
+	requestStateKey contextKey = iota
 )
+
+// requestState is what the middleware chain records about one request, in
+// a single context value (one copy of the request, not one per
+// middleware): its id, and the route it matched, which the router's
+// handler fills in for the metrics.
+type requestState struct {
+	id    string
+	route string
+}
+
+// stateFrom returns the request's state, or nil outside the chain.
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestStateKey).(*requestState)
+	return st
+}
+
+// withState returns r with a request state in its context, and the state:
+// the one already there, or a new one.
+func withState(r *http.Request) (*http.Request, *requestState) {
+	if st := stateFrom(r.Context()); st != nil {
+		return r, st
+	}
+	st := &requestState{route: unmatchedRoute}
+	return r.WithContext(context.WithValue(r.Context(), requestStateKey, st)), st
+}
 
 // requestID gives every request an id, taken from a well-formed incoming
 // X-Request-Id (so that a proxy's id carries through) or made up, and
@@ -42,8 +66,10 @@ func requestID(next http.Handler) http.Handler {
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		w.Header()["X-Request-Id"] = []string{id}
+		r, st := withState(r)
+		st.id = id
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -67,15 +93,17 @@ func newRequestID() string {
 
 // requestIDFrom returns the request id in ctx, or "".
 func requestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if st := stateFrom(ctx); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // setRoute records the matched route's path template in ctx, where the
-// metrics middleware left a place for it.
+// middleware chain left a place for it.
 func setRoute(ctx context.Context, route string) {
-	if p, ok := ctx.Value(routeKey).(*string); ok && route != "" {
-		*p = route
+	if st := stateFrom(ctx); st != nil && route != "" {
+		st.route = route
 	}
 }
 
@@ -179,7 +207,12 @@ func ParseAccessLogPolicy(s string) (AccessLogPolicy, error) {
 // body (when nothing was written yet), instead of a dropped connection.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &responseRecorder{ResponseWriter: w}
+		// The metrics' recorder, when it is the writer, serves: nothing
+		// is written between the two.
+		rec, ok := w.(*responseRecorder)
+		if !ok || rec.status != 0 {
+			rec = &responseRecorder{ResponseWriter: w}
+		}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -204,14 +237,26 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // securityHeaders sets the headers every response carries. No referrer
 // leaves the site: a search URL says where someone is and what they seek.
 func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+	// Each value is one slice shared by every response (set straight into
+	// the header map, its keys canonical): a handler that changes one
+	// replaces it (Set) or appends to it, which copies, since its capacity
+	// is its length.
+	set := []struct {
+		key string
+		v   []string
+	}{
+		{"X-Content-Type-Options", []string{"nosniff"}},
+		{"Referrer-Policy", []string{"no-referrer"}},
 		// Nothing runs or loads unless a response says otherwise (pages
 		// set their own policy); geolocation only for this site's pages.
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+		{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+		{"Permissions-Policy", []string{"geolocation=(self), camera=(), microphone=()"}},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		for _, kv := range set {
+			h[kv.key] = kv.v
+		}
 		next.ServeHTTP(w, r)
 	})
 }

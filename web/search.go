@@ -55,7 +55,9 @@ type searchRequest struct {
 }
 
 // queryEcho is the normalized request, as answered in "query": what was
-// searched for, with the geocoded point and every default filled in.
+// searched for, with the geocoded point and every default filled in. Its
+// JSON tags describe the member names and order that
+// searchEncoder.appendEcho writes by hand (encode_test.go compares the two).
 type queryEcho struct {
 	Near  *string  `json:"near"`
 	Label *string  `json:"label"`
@@ -81,68 +83,8 @@ type queryEcho struct {
 	Lang string `json:"lang"`
 }
 
-// searchResponse is the JSON answer of /api/v1/search.
-type searchResponse struct {
-	Query      queryEcho    `json:"query"`
-	Total      int          `json:"total"`
-	Results    []resultJSON `json:"results"`
-	Facets     facetsJSON   `json:"facets"`
-	NextCursor *string      `json:"next_cursor"`
-	// Nearest is set on an empty answer to a search with a location: how
-	// far the nearest facility matching the filters and text is.
-	Nearest *nearestJSON `json:"nearest,omitempty"`
-}
-
-// nearestJSON is the distance to the nearest match, anywhere, of a search
-// that found nothing within its radius.
-type nearestJSON struct {
-	DistanceKm float64 `json:"distance_km"`
-	DistanceMi float64 `json:"distance_mi"`
-}
-
-// newNearest returns the nearest match of res, or nil.
-func newNearest(res *search.Result) *nearestJSON {
-	if res.NearestKm == nil {
-		return nil
-	}
-	return &nearestJSON{DistanceKm: round(*res.NearestKm), DistanceMi: round(geo.KmToMi(*res.NearestKm))}
-}
-
-// resultJSON is one facility found. Distances are present only when the
-// search has a location.
-type resultJSON struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// AlternateNames are the program's or site's own names ("Henry
-	// County/IOP"); a page shows the first as a subtitle.
-	AlternateNames []string          `json:"alternate_names"`
-	DistanceKm     *float64          `json:"distance_km,omitempty"`
-	DistanceMi     *float64          `json:"distance_mi,omitempty"`
-	Address        directory.Address `json:"address"`
-	Lat            float64           `json:"lat"`
-	Lon            float64           `json:"lon"`
-	Phone          string            `json:"phone,omitempty"`
-	Phones         directory.Phones  `json:"phones"`
-	Website        string            `json:"website,omitempty"`
-	DirectionsURL  string            `json:"directions_url"`
-	// Open247 is null when the source does not say.
-	Open247      *bool    `json:"open_24_7"`
-	Care         []string `json:"care"`
-	Therapy      []string `json:"therapy"`
-	Medication   []string `json:"medication"`
-	Payment      []string `json:"payment"`
-	Population   []string `json:"population"`
-	Gender       []string `json:"gender"`
-	Language     []string `json:"language"`
-	Source       string   `json:"source"`
-	SourceID     string   `json:"source_id"`
-	LastVerified string   `json:"last_verified"`
-	// Labels name each of the facility's terms in the query's language,
-	// group by group, so a page needs no second request to show them.
-	Labels labelsJSON `json:"labels"`
-}
-
-// serveSearch answers GET /api/v1/search.
+// serveSearch answers GET /api/v1/search, as JSON or GeoJSON written by
+// searchEncoder (encode.go).
 func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	req, err := s.parseSearch(r)
 	if err != nil {
@@ -160,28 +102,26 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.metrics.observeSearch(&res.Query, time.Since(start))
 	req.echoQuery(&res.Query)
-	results := make([]resultJSON, len(res.Hits))
-	for i, h := range res.Hits {
-		results[i] = newResult(h, s.tax, req.echo.Lang)
-	}
-	var next *string
-	if res.NextCursor != "" {
-		next = &res.NextCursor
-	}
 	h := w.Header()
 	h.Set("Cache-Control", cacheControlPublic)
 	h.Add("Vary", "Accept")
-	if req.geojson {
-		return writeJSON(w, http.StatusOK, contentTypeGeoJSON, newFeatureCollection(req.echo, res, results, next, s.tax))
+	buf := respBufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledBuffer {
+			respBufPool.Put(buf)
+		}
+	}()
+	body, err := s.enc.appendSearch((*buf)[:0], &req.echo, res, req.geojson)
+	*buf = body[:0] // keep what it grew to
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
 	}
-	return writeJSON(w, http.StatusOK, contentTypeJSON, searchResponse{
-		Query:      req.echo,
-		Total:      res.Total,
-		Results:    results,
-		Facets:     facetsJSON{s.tax, res.Facets},
-		NextCursor: next,
-		Nearest:    newNearest(res),
-	})
+	contentType := contentTypeJSON
+	if req.geojson {
+		contentType = contentTypeGeoJSON
+	}
+	writeJSONBytes(w, http.StatusOK, contentType, body)
+	return nil
 }
 
 // parseSearch reads and checks every parameter of a search. Each error
@@ -470,41 +410,6 @@ const (
 	langSpanish = "es"
 )
 
-// newResult turns a hit into its JSON form, with labels in lang.
-func newResult(h search.Hit, tax *directory.Taxonomy, lang string) resultJSON {
-	f := h.Facility
-	res := resultJSON{
-		Labels:         labelsJSON{tax: tax, spanish: lang == langSpanish, services: &f.Services},
-		ID:             f.ID,
-		Name:           f.Name,
-		AlternateNames: nonNil(f.AlternateNames),
-		Address:        f.Address,
-		Lat:            f.Lat,
-		Lon:            f.Lon,
-		Phone:          f.Phones.Best(),
-		Phones:         f.Phones,
-		Website:        f.Website,
-		DirectionsURL:  directionsURL(f.Lat, f.Lon),
-		Open247:        f.Open247,
-		Care:           nonNil(f.Services.Care),
-		Therapy:        nonNil(f.Services.Therapy),
-		Medication:     nonNil(f.Services.Medication),
-		Payment:        nonNil(f.Services.Payment),
-		Population:     nonNil(f.Services.Population),
-		Gender:         nonNil(f.Services.Gender),
-		Language:       nonNil(f.Services.Language),
-		Source:         f.Source,
-		SourceID:       f.SourceID,
-		LastVerified:   f.LastVerified,
-	}
-	res.Address.Lines = nonNil(res.Address.Lines)
-	if !math.IsNaN(h.DistanceKm) {
-		km, mi := round(h.DistanceKm), round(geo.KmToMi(h.DistanceKm))
-		res.DistanceKm, res.DistanceMi = &km, &mi
-	}
-	return res
-}
-
 // directionsURL links to driving directions to a point, from wherever the
 // person is (Google Maps URLs, api=1).
 func directionsURL(lat, lon float64) string {
@@ -531,77 +436,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// facetsJSON writes facet counts as one object per group, groups and terms
-// in the taxonomy's display order (the order a page shows them), without
-// the sorting and reflection of encoding a map.
-type facetsJSON struct {
-	tax    *directory.Taxonomy
-	counts map[directory.Group]map[string]int
-}
-
-// MarshalJSON implements json.Marshaler.
-func (f facetsJSON) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 2048)
-	b = append(b, '{')
-	for i, g := range directory.Groups() {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, string(g))
-		b = append(b, ':', '{')
-		for j, t := range f.tax.Terms(g) {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendQuote(b, t.Slug)
-			b = append(b, ':')
-			b = strconv.AppendInt(b, int64(f.counts[g][t.Slug]), 10)
-		}
-		b = append(b, '}')
-	}
-	return append(b, '}'), nil
-}
-
-// labelsJSON writes the labels of a facility's terms, {"care": {"detox":
-// "Detox"}, ...}, every group in display order, without reflection.
-type labelsJSON struct {
-	tax      *directory.Taxonomy
-	spanish  bool
-	services *directory.Services
-}
-
-// MarshalJSON implements json.Marshaler.
-func (l labelsJSON) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 512)
-	b = append(b, '{')
-	for i, g := range directory.Groups() {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, string(g))
-		b = append(b, ':', '{')
-		var slugs []string
-		if l.services != nil {
-			slugs = l.services.Get(g)
-		}
-		for j, slug := range slugs {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			label := slug
-			if t, ok := l.tax.Lookup(g, slug); ok {
-				label = t.Label.EN
-				if l.spanish && t.Label.ES != "" {
-					label = t.Label.ES
-				}
-			}
-			b = strconv.AppendQuote(b, slug)
-			b = append(b, ':')
-			b = strconv.AppendQuote(b, label)
-		}
-		b = append(b, '}')
-	}
-	return append(b, '}'), nil
 }

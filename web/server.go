@@ -123,7 +123,9 @@ type Server struct {
 
 	accessLogPolicy AccessLogPolicy
 	router          *mux.Router
-	metrics         *metrics
+	// enc writes search answers (encode.go).
+	enc     *searchEncoder
+	metrics *metrics
 
 	widget         widgetAsset
 	partners       *partnerSet // nil without Config.Partners
@@ -175,6 +177,7 @@ func NewServer(cfg Config) *Server {
 		s.ready = func() bool { return true }
 	}
 	s.metrics = newMetrics(s)
+	s.enc = newSearchEncoder(s.tax)
 	if cfg.Partners != nil {
 		s.partners = &partnerSet{src: cfg.Partners, logger: s.logger}
 	}

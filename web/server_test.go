@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -312,4 +314,62 @@ func TestRoot(t *testing.T) {
 		!strings.Contains(string(r.body), `href="/api/v1/openapi.json"`) || !strings.Contains(string(r.body), "988") {
 		t.Errorf("status %d, Content-Type %q, body %s", r.status, r.header.Get("Content-Type"), r.body)
 	}
+}
+
+// TestSecurityHeadersNotShared checks that the security headers, set from
+// slices every response shares, stay right when a handler adds to or
+// replaces them: each response gets its own values, the next one the
+// defaults again, also with requests in parallel.
+func TestSecurityHeadersNotShared(t *testing.T) {
+	e := mustServer(t)
+	h := e.server.WithChain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("do") {
+		case "add":
+			w.Header().Add("Content-Security-Policy", "img-src 'self'")
+			w.Header().Add("X-Content-Type-Options", "extra")
+		case "set":
+			w.Header().Set("Referrer-Policy", "same-origin")
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	want := map[string][]string{
+		"X-Content-Type-Options":  {"nosniff"},
+		"Referrer-Policy":         {"no-referrer"},
+		"Content-Security-Policy": {"default-src 'none'; frame-ancestors 'none'"},
+		"Permissions-Policy":      {"geolocation=(self), camera=(), microphone=()"},
+	}
+	tests := []struct {
+		do      string
+		changed map[string][]string
+	}{
+		{"add", map[string][]string{
+			"Content-Security-Policy": {"default-src 'none'; frame-ancestors 'none'", "img-src 'self'"},
+			"X-Content-Type-Options":  {"nosniff", "extra"},
+		}},
+		{"set", map[string][]string{"Referrer-Policy": {"same-origin"}}},
+		{"none", nil},
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				for _, tt := range tests {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x?do="+tt.do, nil))
+					for k, v := range want {
+						if c, ok := tt.changed[k]; ok {
+							v = c
+						}
+						if got := rec.Header()[k]; !slices.Equal(got, v) {
+							t.Errorf("do=%s: %s = %q, want %q", tt.do, k, got, v)
+							return
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carefinder/carefinder/geo"
 	"github.com/carefinder/carefinder/internal/bench"
 )
 
@@ -61,6 +63,9 @@ type Config struct {
 	HTTPConcurrency, Rate        int
 	SAMHSA, Data, JSON           string
 	AllowMismatch, Child         bool
+	// URLs, above 0, prints that many typical query paths (for a load
+	// generator such as wrk) instead of benchmarking.
+	URLs int
 }
 
 // usageError is bad usage: exit status 2.
@@ -91,6 +96,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&cfg.JSON, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&cfg.AllowMismatch, "allow-mismatch", false, "exit 0 even when an engine's answers differ from the oracle's")
 	fs.IntVar(&cfg.Synthetic, "synthetic", 0, "measure a synthetic directory of this many facilities instead of --datasets")
+	fs.IntVar(&cfg.URLs, "urls", 0, "print this many typical query paths (/api/v1/search?lat=…), one a line, from the query generator (--seed), and exit")
 	fs.BoolVar(&cfg.Child, "child", false, "run one engine on one dataset as the child process this program starts for it (spec on stdin, JSON on stdout)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: carefinder-bench [flags]\n\nMeasure CareFinder's search against Bleve and a scan, and check every answer.\n\nFlags:")
@@ -108,9 +114,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	var err error
-	if cfg.Child {
+	switch {
+	case cfg.URLs > 0:
+		err = printURLs(stdout, cfg.URLs, cfg.Seed)
+	case cfg.Child:
 		err = bench.RunChild(ctx, stdin, stdout, logger)
-	} else {
+	default:
 		var bc bench.Config
 		if bc, err = cfg.benchConfig(); err == nil {
 			bc.Logger, bc.Stderr = logger, stderr
@@ -163,6 +172,27 @@ func (cfg *Config) benchConfig() (bench.Config, error) {
 	bc.Child = []string{exe, "--child"}
 	bc.ChildEnv = []string{childEnv}
 	return bc, nil
+}
+
+// printURLs writes n typical query paths, drawn as the typical workload
+// draws its queries, one a line.
+func printURLs(w io.Writer, n int, seed uint64) error {
+	gaz, err := geo.NewGazetteer()
+	if err != nil {
+		return fmt.Errorf("load the gazetteer: %w", err)
+	}
+	wl, err := bench.Queries(bench.WorkloadTypical, n, seed, gaz.ZIPs(), nil)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	for _, q := range wl.Queries {
+		fmt.Fprintln(bw, bench.SearchURL(q))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write the URLs: %w", err)
+	}
+	return nil
 }
 
 func splitList(s string) []string {

@@ -129,3 +129,42 @@ func TestBenchEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchURLs checks --urls: N typical query paths, the same for the same
+// seed, different for another.
+func TestBenchURLs(t *testing.T) {
+	tests := []struct {
+		args  []string
+		lines int
+	}{
+		{[]string{"--urls", "1"}, 1},
+		{[]string{"--urls", "50"}, 50},
+		{[]string{"--urls", "50", "--seed", "7"}, 50},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errs := runCLI(t, nil, tt.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if len(lines) != tt.lines {
+				t.Fatalf("%d lines, want %d:\n%s", len(lines), tt.lines, out)
+			}
+			for _, l := range lines {
+				if !strings.HasPrefix(l, "/api/v1/search?") || !strings.Contains(l, "radius=25mi") || !strings.Contains(l, "care=") || !strings.Contains(l, "lat=") {
+					t.Errorf("not a typical query: %q", l)
+				}
+			}
+			_, again, _ := runCLI(t, nil, tt.args...)
+			if again != out {
+				t.Errorf("a second run printed other URLs")
+			}
+			if seen[out] {
+				t.Errorf("the same URLs as another seed or count")
+			}
+			seen[out] = true
+		})
+	}
+}

@@ -1,0 +1,601 @@
+package web
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/search"
+)
+
+// This file writes the search answer (JSON and GeoJSON) by hand into a
+// pooled buffer: the search API's hot path, where encoding/json's
+// reflection, and its re-validation of every json.Marshaler's output, took
+// about half of a request's time. The output is byte for byte what
+// encoding/json made of the structs that described the answer before
+// (searchResponse, resultJSON, featureCollection…, kept as the reference in
+// encode_ref_test.go; encode_test.go and encode_real_test.go prove the two
+// equal on hostile strings and on real answers): the same members in the
+// same order, HTML-safe string escaping (<, >, & and U+2028/2029 escaped,
+// invalid UTF-8 as U+FFFD), the same number format, and the final newline
+// json.Encoder writes. A change to the answer's shape is made in both, and
+// in openapi.json.
+
+// errUnsupportedFloat refuses a NaN or an infinity, which JSON cannot
+// represent (encoding/json fails the same way).
+var errUnsupportedFloat = errors.New("json: unsupported value: NaN or infinite number")
+
+// respBufPool recycles the byte slices hand-written answers are encoded
+// into: a typical search answer is 10 to 20 KB.
+var respBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+// writeJSONBytes writes an encoded body with its Content-Type and
+// Content-Length, as writeJSON does.
+func writeJSONBytes(w http.ResponseWriter, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body) // a failed write means the client left; nothing to do
+}
+
+// hexDigits are the digits of \u escapes, lower case as encoding/json's.
+const hexDigits = "0123456789abcdef"
+
+// htmlSafe marks the ASCII bytes a JSON string holds as they are: printable
+// characters except ", \ and the HTML-sensitive <, > and &.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// appendString appends s as a JSON string escaped as encoding/json escapes
+// it by default (HTML-safe).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if htmlSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default: // other control characters, <, >, &
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendFloat appends a finite f as encoding/json formats a float64: like
+// JavaScript's number to string, exponents from 1e21 and below 1e-6.
+// checkFinite has made sure beforehand that no NaN or infinity comes here.
+func appendFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 to e-9, as encoding/json does
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendStringPtr appends a JSON string, or null for nil.
+func appendStringPtr(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendString(b, *s)
+}
+
+// appendFloatPtr appends a number, or null for nil.
+func appendFloatPtr(b []byte, f *float64) []byte {
+	if f == nil {
+		return append(b, "null"...)
+	}
+	return appendFloat(b, *f)
+}
+
+// appendStrings appends a JSON array of strings; nil is [] (as nonNil
+// makes it).
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendStringsOrNull appends a list of strings as encoding/json does: null
+// for nil.
+func appendStringsOrNull(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	return appendStrings(b, ss)
+}
+
+// searchEncoder writes search answers for one taxonomy, with the parts that
+// never change — the facets' and labels' keys, labels in both languages —
+// encoded once.
+type searchEncoder struct {
+	// groups are the taxonomy's groups in display order: the order of
+	// facets and labels.
+	groups []groupEncoding
+	// sortedGroups are the groups in the order encoding/json writes a
+	// map's keys: the order of the query's filters.
+	sortedGroups []sortedGroup
+}
+
+// groupEncoding is one group's pre-encoded parts.
+type groupEncoding struct {
+	group directory.Group
+	// open is `"care":{`.
+	open string
+	// terms are the group's terms in display order, each `"slug":`.
+	terms []termKeyEncoding
+	// labels finds a slug's `"slug":"Label"`.
+	labels labelIndex
+}
+
+// termKeyEncoding is a term's slug and its pre-encoded key.
+type termKeyEncoding struct {
+	slug, key string
+}
+
+// labelIndex finds a group's terms by slug, among the terms whose slugs
+// are as long: a few string comparisons, cheaper than hashing the slug
+// for the hundreds of labels an answer has.
+type labelIndex [][]labelEncoding
+
+// labelEncoding is a term's `"slug":"Label"` in English [0] and Spanish
+// [1] (English when the taxonomy has no Spanish label).
+type labelEncoding struct {
+	slug   string
+	labels [2]string
+}
+
+// add indexes a label.
+func (x *labelIndex) add(l labelEncoding) {
+	for len(*x) <= len(l.slug) {
+		*x = append(*x, nil)
+	}
+	(*x)[len(l.slug)] = append((*x)[len(l.slug)], l)
+}
+
+// find returns slug's label, or nil.
+func (x labelIndex) find(slug string) *labelEncoding {
+	if len(slug) >= len(x) {
+		return nil
+	}
+	same := x[len(slug)]
+	for i := range same {
+		if same[i].slug == slug {
+			return &same[i]
+		}
+	}
+	return nil
+}
+
+// sortedGroup is a group and its pre-encoded key `"care":`.
+type sortedGroup struct {
+	group directory.Group
+	key   string
+}
+
+// newSearchEncoder pre-encodes what tax's answers share.
+func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
+	e := &searchEncoder{}
+	for _, g := range directory.Groups() {
+		ge := groupEncoding{group: g, open: string(appendString(nil, string(g))) + ":{"}
+		for _, t := range tax.Terms(g) {
+			key := string(appendString(nil, t.Slug)) + ":"
+			ge.terms = append(ge.terms, termKeyEncoding{slug: t.Slug, key: key})
+			es := t.Label.EN
+			if t.Label.ES != "" {
+				es = t.Label.ES
+			}
+			ge.labels.add(labelEncoding{slug: t.Slug, labels: [2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}})
+		}
+		e.groups = append(e.groups, ge)
+		e.sortedGroups = append(e.sortedGroups, sortedGroup{group: g, key: string(appendString(nil, string(g))) + ":"})
+	}
+	slices.SortFunc(e.sortedGroups, func(a, b sortedGroup) int {
+		switch {
+		case a.group < b.group:
+			return -1
+		case a.group > b.group:
+			return 1
+		}
+		return 0
+	})
+	return e
+}
+
+// checkFinite fails, as encoding/json failed, an answer with a number JSON
+// cannot hold (NaN or infinite), so that the encoder, which then cannot
+// fail, never writes one.
+func checkFinite(echo *queryEcho, res *search.Result) error {
+	finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+	for _, f := range []*float64{echo.Lat, echo.Lon, echo.RadiusKm, echo.RadiusMi} {
+		if f != nil && !finite(*f) {
+			return errUnsupportedFloat
+		}
+	}
+	if res.NearestKm != nil && !(finite(round(*res.NearestKm)) && finite(round(geo.KmToMi(*res.NearestKm)))) {
+		return errUnsupportedFloat
+	}
+	for i := range res.Hits {
+		h := &res.Hits[i]
+		if !finite(h.Facility.Lat) || !finite(h.Facility.Lon) {
+			return errUnsupportedFloat
+		}
+		if !math.IsNaN(h.DistanceKm) && !(finite(round(h.DistanceKm)) && finite(round(geo.KmToMi(h.DistanceKm)))) {
+			return errUnsupportedFloat
+		}
+	}
+	return nil
+}
+
+// appendSearch appends the answer to a search — JSON, or GeoJSON when
+// geojson is set — and a newline, as json.Encoder would have written the
+// searchResponse or featureCollection of it. It fails only on a number JSON
+// cannot hold (checkFinite), and then appends nothing.
+func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Result, geojson bool) ([]byte, error) {
+	if err := checkFinite(echo, res); err != nil {
+		return b, err
+	}
+	spanish := echo.Lang == langSpanish
+	if geojson {
+		b = append(b, `{"type":"FeatureCollection","features":[`...)
+		for i := range res.Hits {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			f := res.Hits[i].Facility
+			b = append(b, `{"type":"Feature","id":`...)
+			b = appendString(b, f.ID)
+			b = append(b, `,"geometry":{"type":"Point","coordinates":[`...)
+			b = appendFloat(b, f.Lon)
+			b = append(b, ',')
+			b = appendFloat(b, f.Lat)
+			b = append(b, `]},"properties":`...)
+			b = e.appendResult(b, &res.Hits[i], spanish)
+			b = append(b, '}')
+		}
+		b = append(b, `],"total":`...)
+		b = strconv.AppendInt(b, int64(res.Total), 10)
+		b = append(b, `,"next_cursor":`...)
+		b = appendNextCursor(b, res)
+		b = append(b, `,"query":`...)
+		b = e.appendEcho(b, echo)
+		b = append(b, `,"facets":`...)
+		b = e.appendFacets(b, res.Facets)
+		b = appendNearest(b, res)
+		return append(b, "}\n"...), nil
+	}
+	b = append(b, `{"query":`...)
+	b = e.appendEcho(b, echo)
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, int64(res.Total), 10)
+	b = append(b, `,"results":[`...)
+	for i := range res.Hits {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = e.appendResult(b, &res.Hits[i], spanish)
+	}
+	b = append(b, `],"facets":`...)
+	b = e.appendFacets(b, res.Facets)
+	b = append(b, `,"next_cursor":`...)
+	b = appendNextCursor(b, res)
+	b = appendNearest(b, res)
+	return append(b, "}\n"...), nil
+}
+
+// appendNextCursor appends the next page's cursor, or null.
+func appendNextCursor(b []byte, res *search.Result) []byte {
+	if res.NextCursor == "" {
+		return append(b, "null"...)
+	}
+	return appendString(b, res.NextCursor)
+}
+
+// appendNearest appends the "nearest" member when the answer has one: how
+// far the nearest match is, of a search that found nothing in its radius.
+func appendNearest(b []byte, res *search.Result) []byte {
+	if res.NearestKm == nil {
+		return b
+	}
+	b = append(b, `,"nearest":{"distance_km":`...)
+	b = appendFloat(b, round(*res.NearestKm))
+	b = append(b, `,"distance_mi":`...)
+	b = appendFloat(b, round(geo.KmToMi(*res.NearestKm)))
+	return append(b, '}')
+}
+
+// appendEcho appends the query echo (queryEcho's JSON).
+func (e *searchEncoder) appendEcho(b []byte, q *queryEcho) []byte {
+	b = append(b, `{"near":`...)
+	b = appendStringPtr(b, q.Near)
+	b = append(b, `,"label":`...)
+	b = appendStringPtr(b, q.Label)
+	b = append(b, `,"lat":`...)
+	b = appendFloatPtr(b, q.Lat)
+	b = append(b, `,"lon":`...)
+	b = appendFloatPtr(b, q.Lon)
+	b = append(b, `,"precision":`...)
+	b = appendStringPtr(b, q.Precision)
+	if q.Note != "" {
+		b = append(b, `,"note":`...)
+		b = appendString(b, q.Note)
+	}
+	b = append(b, `,"radius":`...)
+	b = appendStringPtr(b, q.Radius)
+	b = append(b, `,"radius_km":`...)
+	b = appendFloatPtr(b, q.RadiusKm)
+	b = append(b, `,"radius_mi":`...)
+	b = appendFloatPtr(b, q.RadiusMi)
+	b = append(b, `,"filters":`...)
+	b = e.appendFilters(b, q.Filters)
+	b = append(b, `,"q":`...)
+	b = appendString(b, q.Q)
+	b = append(b, `,"sort":`...)
+	b = appendString(b, string(q.Sort))
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(q.Limit), 10)
+	if q.Cursor != "" {
+		b = append(b, `,"cursor":`...)
+		b = appendString(b, q.Cursor)
+	}
+	b = append(b, `,"lang":`...)
+	b = appendString(b, q.Lang)
+	return append(b, '}')
+}
+
+// appendFilters appends the echoed filters as encoding/json writes the
+// map: keys sorted, a nil map or list as null.
+func (e *searchEncoder) appendFilters(b []byte, m map[directory.Group][]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	b = append(b, '{')
+	n := 0
+	for _, sg := range e.sortedGroups {
+		v, ok := m[sg.group]
+		if !ok {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = append(b, sg.key...)
+		b = appendStringsOrNull(b, v)
+	}
+	if n != len(m) {
+		// Groups the taxonomy does not have: start again, every key
+		// sorted, as encoding/json does.
+		b = b[:start]
+		keys := make([]string, 0, len(m))
+		for g := range m {
+			keys = append(keys, string(g))
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendStringsOrNull(b, m[directory.Group(k)])
+		}
+	}
+	return append(b, '}')
+}
+
+// directionsPrefix is directionsURL's fixed part, JSON-encoded (& is
+// escaped), without its closing quote.
+var directionsPrefix = func() string {
+	s := string(appendString(nil, "https://www.google.com/maps/dir/?api=1&destination="))
+	return s[:len(s)-1]
+}()
+
+// appendResult appends one hit as a result (resultJSON's JSON, newResult's
+// content).
+func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []byte {
+	f := h.Facility
+	b = append(b, `{"id":`...)
+	b = appendString(b, f.ID)
+	b = append(b, `,"name":`...)
+	b = appendString(b, f.Name)
+	b = append(b, `,"alternate_names":`...)
+	b = appendStrings(b, f.AlternateNames)
+	if !math.IsNaN(h.DistanceKm) {
+		b = append(b, `,"distance_km":`...)
+		b = appendFloat(b, round(h.DistanceKm))
+		b = append(b, `,"distance_mi":`...)
+		b = appendFloat(b, round(geo.KmToMi(h.DistanceKm)))
+	}
+	b = append(b, `,"address":{"lines":`...)
+	b = appendStrings(b, f.Address.Lines)
+	b = append(b, `,"city":`...)
+	b = appendString(b, f.Address.City)
+	b = append(b, `,"state":`...)
+	b = appendString(b, f.Address.State)
+	b = append(b, `,"zip":`...)
+	b = appendString(b, f.Address.ZIP)
+	b = append(b, `},"lat":`...)
+	b = appendFloat(b, f.Lat)
+	b = append(b, `,"lon":`...)
+	b = appendFloat(b, f.Lon)
+	if phone := f.Phones.Best(); phone != "" {
+		b = append(b, `,"phone":`...)
+		b = appendString(b, phone)
+	}
+	b = append(b, `,"phones":{`...)
+	sep := false
+	for _, p := range [...]struct{ key, v string }{{`"intake":`, f.Phones.Intake}, {`"main":`, f.Phones.Main}, {`"hotline_24_7":`, f.Phones.Hotline}} {
+		if p.v == "" {
+			continue
+		}
+		if sep {
+			b = append(b, ',')
+		}
+		b = append(b, p.key...)
+		b = appendString(b, p.v)
+		sep = true
+	}
+	b = append(b, '}')
+	if f.Website != "" {
+		b = append(b, `,"website":`...)
+		b = appendString(b, f.Website)
+	}
+	// directionsURL, written in place: its digits need no escaping.
+	b = append(b, `,"directions_url":`...)
+	b = append(b, directionsPrefix...)
+	b = strconv.AppendFloat(b, f.Lat, 'f', -1, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, f.Lon, 'f', -1, 64)
+	b = append(b, `","open_24_7":`...)
+	switch {
+	case f.Open247 == nil:
+		b = append(b, "null"...)
+	case *f.Open247:
+		b = append(b, "true"...)
+	default:
+		b = append(b, "false"...)
+	}
+	s := &f.Services
+	b = append(b, `,"care":`...)
+	b = appendStrings(b, s.Care)
+	b = append(b, `,"therapy":`...)
+	b = appendStrings(b, s.Therapy)
+	b = append(b, `,"medication":`...)
+	b = appendStrings(b, s.Medication)
+	b = append(b, `,"payment":`...)
+	b = appendStrings(b, s.Payment)
+	b = append(b, `,"population":`...)
+	b = appendStrings(b, s.Population)
+	b = append(b, `,"gender":`...)
+	b = appendStrings(b, s.Gender)
+	b = append(b, `,"language":`...)
+	b = appendStrings(b, s.Language)
+	b = append(b, `,"source":`...)
+	b = appendString(b, f.Source)
+	b = append(b, `,"source_id":`...)
+	b = appendString(b, f.SourceID)
+	b = append(b, `,"last_verified":`...)
+	b = appendString(b, f.LastVerified)
+	b = append(b, `,"labels":`...)
+	b = e.appendLabels(b, s, spanish)
+	return append(b, '}')
+}
+
+// appendLabels appends the labels of a facility's terms, every group in
+// display order: {"care":{"detox":"Detox"},…}; a slug the taxonomy lacks is
+// its own label.
+func (e *searchEncoder) appendLabels(b []byte, s *directory.Services, spanish bool) []byte {
+	lang := 0
+	if spanish {
+		lang = 1
+	}
+	b = append(b, '{')
+	for i := range e.groups {
+		g := &e.groups[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, g.open...)
+		for j, slug := range s.Get(g.group) {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			if l := g.labels.find(slug); l != nil {
+				b = append(b, l.labels[lang]...)
+				continue
+			}
+			b = appendString(b, slug)
+			b = append(b, ':')
+			b = appendString(b, slug)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendFacets appends facet counts, one object per group, groups and terms
+// in the taxonomy's display order; a term the counts lack counts 0.
+func (e *searchEncoder) appendFacets(b []byte, counts map[directory.Group]map[string]int) []byte {
+	b = append(b, '{')
+	for i := range e.groups {
+		g := &e.groups[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, g.open...)
+		gc := counts[g.group]
+		for j := range g.terms {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, g.terms[j].key...)
+			b = strconv.AppendInt(b, int64(gc[g.terms[j].slug]), 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}

@@ -414,11 +414,11 @@ func (tb *termBits) filters(q *Query) *filterSet {
 }
 
 // run answers q over the catalog. textScores, when not nil, holds the
-// Bleve score of every facility matching the query's text; only those
-// qualify. textWithin says textScores were limited to the facilities
-// within the radius; run then leaves Result.NearestKm to the caller,
-// which needs the text's matches everywhere for it.
-func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float64, textWithin bool) (*Result, error) {
+// position and score of every facility matching the query's text; only
+// those qualify. textWithin says textScores were limited to the
+// facilities within the radius; run then leaves Result.NearestKm to the
+// caller, which needs the text's matches everywhere for it.
+func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textWithin bool) (*Result, error) {
 	var after *match
 	fp := q.fingerprint()
 	if q.Cursor != "" {
@@ -439,15 +439,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	nearly := func(e *entry) bool { return e.nearly(filters) }
 	// consider takes a facility within the radius that passes the filters
 	// or fails one: it is counted in the facets, and kept if it matches.
-	consider := func(e *entry, dist float64) {
-		score := 0.0
-		if textScores != nil {
-			s, ok := textScores[e.id]
-			if !ok {
-				return
-			}
-			score = s
-		}
+	consider := func(e *entry, dist, score float64) {
 		if !counts.tally(e, filters) {
 			return
 		}
@@ -462,12 +454,8 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	switch {
 	case textScores != nil:
 		// Text narrows the set most: visit only the facilities it matched.
-		for id := range textScores {
-			i, ok := c.byID[id]
-			if !ok {
-				continue
-			}
-			e := &c.entries[i]
+		for _, h := range textScores {
+			e := &c.entries[h.pos]
 			if !nearly(e) {
 				continue
 			}
@@ -478,7 +466,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 					continue
 				}
 			}
-			consider(e, d)
+			consider(e, d, h.score)
 		}
 	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance && q.Region == nil:
 		// Nearest first, nationwide: the total and facets need the whole
@@ -533,7 +521,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	case q.HasLocation && q.RadiusKm > 0:
 		keep := func(i int) bool { return nearly(&c.entries[i]) }
 		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
-			consider(&c.entries[i], d)
+			consider(&c.entries[i], d, 0)
 			return true
 		})
 		for i := c.gridN; i < len(c.entries); i++ {
@@ -542,7 +530,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 				continue
 			}
 			if d := geo.DistanceKm(q.Center, e.pt); d <= q.RadiusKm {
-				consider(e, d)
+				consider(e, d, 0)
 			}
 		}
 	default:
@@ -555,7 +543,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			if q.HasLocation {
 				d = geo.DistanceKm(q.Center, e.pt)
 			}
-			consider(e, d)
+			consider(e, d, 0)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -596,7 +584,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 // nearest returns the distance from center to the nearest facility that
 // passes every filter and, when textScores is not nil, matches the text;
 // false when none does.
-func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores map[string]float64) (float64, bool) {
+func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores []textHit) (float64, bool) {
 	best, found := math.Inf(1), false
 	measure := func(e *entry) {
 		if d := geo.DistanceKm(center, e.pt); d < best {
@@ -604,9 +592,9 @@ func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores map[s
 		}
 	}
 	if textScores != nil {
-		for id := range textScores {
-			if i, ok := c.byID[id]; ok && c.entries[i].passes(filters) {
-				measure(&c.entries[i])
+		for _, h := range textScores {
+			if e := &c.entries[h.pos]; e.passes(filters) {
+				measure(e)
 			}
 		}
 		return best, found

@@ -658,15 +658,17 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	var scores []textHit
+	var wq *wordQuery
 	within := q.Text != "" && q.HasLocation && q.RadiusKm > 0
 	switch {
 	case q.Text == "":
 	case within || g.brokenBy() != nil:
+		wq = g.cat.words.compile(q.Text, ix.labels, ix.bits)
 		// Within a radius, only the facilities inside it need scoring:
 		// the catalog's word index does it, with Bleve's matching and
 		// scoring. It also stands in for Bleve when Bleve may not be
 		// read (after a failed write its segments can be half closed).
-		scores = g.cat.textHits(&q, ix.labels)
+		scores = g.cat.textHits(&q, wq)
 	default:
 		if scores, err = ix.textScores(ctx, g, &q); err != nil {
 			return nil, err
@@ -681,10 +683,16 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	}
 	// Nothing matched the text within the radius: how far is the nearest
 	// match anywhere? (The same generation answers.)
-	var everywhere []textHit
-	if g.brokenBy() != nil {
-		everywhere = g.cat.textHits(&Query{Text: q.Text}, ix.labels)
-	} else if everywhere, err = ix.textScores(ctx, g, &q); err != nil {
+	// The word index walks outward from the center when matches are
+	// common enough to be met soon; else Bleve finds them everywhere.
+	if d, found, ok := g.cat.nearestText(&q, wq, g.brokenBy() != nil); ok {
+		if found {
+			res.NearestKm = &d
+		}
+		return res, nil
+	}
+	everywhere, err := ix.textScores(ctx, g, &q)
+	if err != nil {
 		return nil, err
 	}
 	if d, ok := g.cat.nearest(q.Center, ix.bits.filters(&q), everywhere); ok {

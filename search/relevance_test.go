@@ -3,6 +3,8 @@ package search_test
 import (
 	"bufio"
 	"context"
+	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -71,20 +73,7 @@ func TestRelevanceReal(t *testing.T) {
 		t.Skip("imports the whole 2015 directory")
 	}
 	cases := readRelevanceCases(t, "testdata/relevance-real.txt")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{Taxonomy: directory.DefaultTaxonomy()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fs []directory.Facility
-	for _, r := range rep.Records {
-		fs = append(fs, r.Facility)
-	}
-	fx := mustIndex(t, fs...)
+	fx := realIndex(t, path)
 	gaz, err := geo.NewGazetteer()
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +105,79 @@ func TestRelevanceReal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// realIndex imports the 2015 directory at path into a fresh store and
+// index.
+func realIndex(t *testing.T, path string) *fixture {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{Taxonomy: directory.DefaultTaxonomy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs []directory.Facility
+	for _, r := range rep.Records {
+		fs = append(fs, r.Facility)
+	}
+	return mustIndex(t, fs...)
+}
+
+// TestTextParityReal checks the word index against Bleve on the real 2015
+// directory: for texts within a radius at random ZIPs, the same facilities
+// match, and their scores are Bleve's up to one factor per query (Bleve's
+// query norm), so they order the same.
+func TestTextParityReal(t *testing.T) {
+	path := sharedtest.File(t, "data/samhsa-directory-2015.csv")
+	if testing.Short() {
+		t.Skip("imports the whole 2015 directory")
+	}
+	fx := realIndex(t, path)
+	gaz, err := geo.NewGazetteer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"detox", "methadone clinic", "recovery", "womens residential", "burprenorphine", "veterans",
+		"detx", "spanish", "español", "cahaba", "salvation army", "teen challenge", "dui", "native american",
+		"medicaid detox", "pregnant women", "the", "co-occurring disorders", "hospital", "st joseph", "counseling center"}
+	zips := gaz.ZIPs()
+	rng := rand.New(rand.NewPCG(11, 11))
+	compared, hits := 0, 0
+	for range 400 {
+		z := zips[rng.IntN(len(zips))]
+		text := texts[rng.IntN(len(texts))]
+		q := search.Query{HasLocation: true, Center: orb.Point(z.Point), RadiusKm: geo.MiToKm(50), Text: text}
+		words, bleve, err := search.TextScoresBoth(fx.index, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compared++
+		hits += len(bleve)
+		for id := range bleve {
+			if _, ok := words[id]; !ok {
+				t.Errorf("%q near %s: Bleve matches %s, the word index does not", text, z.ZIP, id)
+			}
+		}
+		for id := range words {
+			if _, ok := bleve[id]; !ok {
+				t.Errorf("%q near %s: the word index matches %s, Bleve does not", text, z.ZIP, id)
+			}
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for id, b := range bleve {
+			if w, ok := words[id]; ok {
+				lo, hi = min(lo, b/w), max(hi, b/w)
+			}
+		}
+		if hi > lo*(1+1e-6) {
+			t.Errorf("%q near %s: Bleve's scores are %.6g to %.6g times the word index's, not one factor", text, z.ZIP, lo, hi)
+		}
+	}
+	t.Logf("%d queries, %d matches compared", compared, hits)
 }
 
 func at(s []string, i int) string {

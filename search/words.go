@@ -49,6 +49,16 @@ type wordIndex struct {
 	// is cleared whenever the dictionary grows. Searches share it.
 	cacheMu sync.Mutex
 	cache   map[string][]wordMatch
+	// analyzed holds, per query word as typed, its tokens and the term
+	// bits whose labels it names (the taxonomy's labels do not change,
+	// but matching them costs more than the rest of a query).
+	analyzed map[string]analyzedWord
+}
+
+// analyzedWord is a query word after analysis and label matching.
+type analyzedWord struct {
+	toks   []string
+	labels []int
 }
 
 // wordMatch is a dictionary word matching a query token, at an edit
@@ -70,7 +80,8 @@ const (
 )
 
 func newWordIndex(analyzer analysis.Analyzer) *wordIndex {
-	return &wordIndex{analyzer: analyzer, dict: map[string]uint32{}, off: []uint32{0}, cache: map[string][]wordMatch{}}
+	return &wordIndex{analyzer: analyzer, dict: map[string]uint32{}, off: []uint32{0}, cache: map[string][]wordMatch{},
+		analyzed: map[string]analyzedWord{}}
 }
 
 // positions returns how many positions the index holds.
@@ -347,9 +358,10 @@ type wordQuery struct {
 
 // queryTok is one analyzed token of a query word, matched in the text.
 type queryTok struct {
-	// coord divides the token's score: Bleve's fuzzy query is a
-	// disjunction of every matching dictionary word, scored by the share
-	// of them a facility holds.
+	tok string
+	// coord is one over the dictionary words matching the token: Bleve's
+	// fuzzy query is a disjunction of them all, whose score is multiplied
+	// by the share of them a facility holds.
 	coord float64
 }
 
@@ -379,9 +391,53 @@ func idf(docTotal int, df uint32) float64 {
 	return 1 + math.Log(float64(docTotal)/float64(df+1))
 }
 
+// analyze returns word's tokens and the term bits whose labels it names,
+// from the cache when it can.
+func (w *wordIndex) analyze(word string, lm *labelMatcher, tb *termBits) analyzedWord {
+	w.cacheMu.Lock()
+	a, ok := w.analyzed[word]
+	w.cacheMu.Unlock()
+	if ok {
+		return a
+	}
+	a.toks = lm.analyze(word)
+	if len(a.toks) > 0 {
+		for _, ref := range lm.match(word) {
+			a.labels = append(a.labels, tb.bit[ref])
+		}
+	}
+	w.cacheMu.Lock()
+	if len(w.analyzed) >= maxWordCache {
+		clear(w.analyzed)
+	}
+	w.analyzed[word] = a
+	w.cacheMu.Unlock()
+	return a
+}
+
+// nameTokens returns the tokens of the whole text, as Bleve's match query
+// on the name analyzes it, from the cache when it can.
+func (w *wordIndex) nameTokens(text string, lm *labelMatcher) []string {
+	key := "\x00" + text // not a word: words have no spaces, texts no NUL
+	w.cacheMu.Lock()
+	a, ok := w.analyzed[key]
+	w.cacheMu.Unlock()
+	if ok {
+		return a.toks
+	}
+	a.toks = lm.analyze(text)
+	w.cacheMu.Lock()
+	if len(w.analyzed) >= maxWordCache {
+		clear(w.analyzed)
+	}
+	w.analyzed[key] = a
+	w.cacheMu.Unlock()
+	return a.toks
+}
+
 // compile analyzes text as Index.textQuery and the name query of
-// Index.textScores do. It reports false when no word survives analysis.
-func (w *wordIndex) compile(text string, lm *labelMatcher, tb *termBits) (*wordQuery, bool) {
+// Index.textScores do. It returns nil when no word survives analysis.
+func (w *wordIndex) compile(text string, lm *labelMatcher, tb *termBits) *wordQuery {
 	wq := &wordQuery{}
 	ent := map[uint32]int32{}
 	entry := func(id uint32) *queryEnt {
@@ -400,12 +456,12 @@ func (w *wordIndex) compile(text string, lm *labelMatcher, tb *termBits) (*wordQ
 	}
 	var pairs []pair
 	for _, word := range strings.Fields(text) {
-		toks := lm.analyze(word)
-		if len(toks) == 0 {
+		aw := w.analyze(word, lm, tb)
+		if len(aw.toks) == 0 {
 			continue // a stop word
 		}
-		qw := queryWord{first: len(wq.toks)}
-		for _, t := range toks {
+		qw := queryWord{first: len(wq.toks), labels: aw.labels}
+		for _, t := range aw.toks {
 			ti := int32(len(wq.toks))
 			n := 0
 			for _, m := range w.matches(t) {
@@ -417,19 +473,16 @@ func (w *wordIndex) compile(text string, lm *labelMatcher, tb *termBits) (*wordQ
 				entry(m.id)
 				pairs = append(pairs, pair{m.id, tokWeight{ti, x * x / float64(m.dist+1)}})
 			}
-			wq.toks = append(wq.toks, queryTok{coord: 1 / float64(max(n, 1))})
+			wq.toks = append(wq.toks, queryTok{tok: t, coord: 1 / float64(max(n, 1))})
 		}
 		qw.end = len(wq.toks)
-		for _, ref := range lm.match(word) {
-			qw.labels = append(qw.labels, tb.bit[ref])
-		}
 		wq.words = append(wq.words, qw)
 	}
 	if len(wq.words) == 0 {
-		return nil, false
+		return nil
 	}
 	// The name query: every token of the whole text, exactly, boosted 3.
-	for _, t := range lm.analyze(text) {
+	for _, t := range w.nameTokens(text, lm) {
 		wq.nameToks++
 		if id, ok := w.dict[t]; ok && w.dfName[id] > 0 {
 			x := idf(w.live, w.dfName[id])
@@ -461,7 +514,7 @@ func (w *wordIndex) compile(text string, lm *labelMatcher, tb *termBits) (*wordQ
 		}
 		wq.keys[h], wq.vals[h] = id+1, i
 	}
-	return wq, true
+	return wq
 }
 
 func hashWord(id uint32) uint32 { return (id * 0x9E3779B1) >> 7 }
@@ -494,13 +547,13 @@ type scorer struct {
 	c     *catalog
 	wq    *wordQuery
 	sum   []float64
-	hit   []bool
+	hit   []int32 // how many of the words matching each token the position holds
 	idfT  map[int]float64 // per label term bit: idf² on its group's keyword field
 	group []int           // per term bit: its group's index in termBits.runs
 }
 
 func newScorer(c *catalog, wq *wordQuery) *scorer {
-	s := &scorer{w: c.words, c: c, wq: wq, sum: make([]float64, len(wq.toks)), hit: make([]bool, len(wq.toks))}
+	s := &scorer{w: c.words, c: c, wq: wq, sum: make([]float64, len(wq.toks)), hit: make([]int32, len(wq.toks))}
 	for _, qw := range wq.words {
 		for _, b := range qw.labels {
 			if s.idfT == nil {
@@ -544,7 +597,7 @@ func (s *scorer) score(p int) (float64, bool) {
 			tf := math.Sqrt(float64(f & 0xff))
 			for _, pw := range wq.pairs[ent.first:ent.end] {
 				s.sum[pw.tok] += tf * pw.w
-				s.hit[pw.tok] = true
+				s.hit[pw.tok]++
 			}
 		}
 		if ent.nameN > 0 && f>>8 > 0 {
@@ -561,11 +614,11 @@ func (s *scorer) score(p int) (float64, bool) {
 		all := true
 		text := 0.0
 		for t := qw.first; t < qw.end; t++ {
-			if !s.hit[t] {
+			if s.hit[t] == 0 {
 				all = false
 				break
 			}
-			text += s.sum[t] * nAll * wq.toks[t].coord
+			text += s.sum[t] * nAll * float64(s.hit[t]) * wq.toks[t].coord
 		}
 		if all {
 			matched++
@@ -604,14 +657,14 @@ func (s *scorer) groupSize(terms *termSet, b int) int {
 	return 1
 }
 
-// textHits returns the facilities matching q's text with their scores:
+// textHits returns the facilities matching q's text, compiled as wq (nil
+// when only stop words), with their scores:
 // those within q's radius that pass its filters or fail only one (they
 // count in the facets), or, without a radius, every live one. It is the
 // word index's answer to what Index.textScores asks Bleve.
-func (c *catalog) textHits(q *Query, lm *labelMatcher) []textHit {
+func (c *catalog) textHits(q *Query, wq *wordQuery) []textHit {
 	hits := []textHit{}
-	wq, ok := c.words.compile(q.Text, lm, c.bits)
-	if !ok {
+	if wq == nil {
 		return hits
 	}
 	s := newScorer(c, wq)
@@ -640,4 +693,68 @@ func (c *catalog) textHits(q *Query, lm *labelMatcher) []textHit {
 		}
 	}
 	return hits
+}
+
+// walkPerMatch is about how many facilities the word index scores, on a
+// walk outward from a point, for the cost of one nationwide Bleve text
+// search (whose Levenshtein automata alone take a millisecond or so).
+const walkPerMatch = 4096
+
+// nearestText returns the distance from q's center to the nearest facility
+// anywhere that passes q's filters and matches its text (compiled as wq;
+// nil when only stop words), and whether there is one; ok is false when
+// the word index cannot tell cheaply (the text's matches are too rare for
+// a walk outward to find one soon) and Bleve should be asked instead,
+// unless force is set.
+func (c *catalog) nearestText(q *Query, wq *wordQuery, force bool) (dist float64, found, ok bool) {
+	if wq == nil {
+		return 0, false, true
+	}
+	// An upper bound on the matches: those of the rarest word.
+	est := c.live
+	for _, qw := range wq.words {
+		n := 0
+		for _, b := range qw.labels {
+			set := c.byTerm[b]
+			for i, x := range set[:min(len(set), len(c.alive))] {
+				n += bits.OnesCount64(x & c.alive[i])
+			}
+		}
+		if qw.end > qw.first {
+			// The facilities holding a word its first token matches.
+			for _, m := range c.words.matches(wq.toks[qw.first].tok) {
+				n += int(c.words.dfAll[m.id])
+			}
+		}
+		est = min(est, n)
+	}
+	if est == 0 {
+		return 0, false, true
+	}
+	if c.live/est > walkPerMatch && !force {
+		return 0, false, false
+	}
+	s := newScorer(c, wq)
+	filters := c.bits.filters(q)
+	best := math.Inf(1)
+	for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
+		if e := &c.entries[i]; e.passes(filters) {
+			if _, match := s.score(i); match {
+				best = min(best, geo.DistanceKm(q.Center, e.pt))
+			}
+		}
+	}
+	c.grid.Nearest(q.Center, func(i int, d float64) bool {
+		if d >= best {
+			return false
+		}
+		if c.entries[i].passes(filters) {
+			if _, match := s.score(i); match {
+				best = d
+				return false
+			}
+		}
+		return true
+	})
+	return best, !math.IsInf(best, 1), true
 }

@@ -547,7 +547,7 @@ type scorer struct {
 	c     *catalog
 	wq    *wordQuery
 	sum   []float64
-	hit   []int32 // how many of the words matching each token the position holds
+	hit   []int32         // how many of the words matching each token the position holds
 	idfT  map[int]float64 // per label term bit: idf² on its group's keyword field
 	group []int           // per term bit: its group's index in termBits.runs
 }

@@ -543,13 +543,12 @@ func norm(n uint32) float64 {
 // scorer scores positions against a compiled query; its scratch space is
 // reused from one position to the next.
 type scorer struct {
-	w     *wordIndex
-	c     *catalog
-	wq    *wordQuery
-	sum   []float64
-	hit   []int32         // how many of the words matching each token the position holds
-	idfT  map[int]float64 // per label term bit: idf² on its group's keyword field
-	group []int           // per term bit: its group's index in termBits.runs
+	w    *wordIndex
+	c    *catalog
+	wq   *wordQuery
+	sum  []float64
+	hit  []int32         // how many of the words matching each token the position holds
+	idfT map[int]float64 // per label term bit: idf² on its group's keyword field
 }
 
 func newScorer(c *catalog, wq *wordQuery) *scorer {

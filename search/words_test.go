@@ -1,0 +1,167 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+
+	"github.com/carefinder/carefinder/directory"
+)
+
+// osaBrute is the optimal-string-alignment distance, computed in full.
+func osaBrute(a, b []rune) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+func TestOSAWithin(t *testing.T) {
+	tests := []struct {
+		a, b string
+		k    int
+		want int // k+1 means "more than k"
+	}{
+		{"detox", "detox", 1, 0},
+		{"detx", "detox", 1, 1},
+		{"deotx", "detox", 1, 1}, // a transposition counts one
+		{"burprenorphin", "buprenorphin", 2, 1},
+		{"methadon", "metadon", 2, 1},
+		{"women", "woman", 1, 1},
+		{"recoveri", "recov", 2, 3},
+		{"español", "espanol", 1, 1},
+		{"", "ab", 2, 2},
+		{"abc", "xyz", 1, 2},
+	}
+	for _, tt := range tests {
+		if got := osaWithin([]rune(tt.a), []rune(tt.b), tt.k); got != tt.want {
+			t.Errorf("osaWithin(%q, %q, %d) = %d, want %d", tt.a, tt.b, tt.k, got, tt.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	word := func() []rune {
+		r := make([]rune, rng.IntN(9))
+		for i := range r {
+			r[i] = rune('a' + rng.IntN(4))
+		}
+		return r
+	}
+	for range 20000 {
+		a, b, k := word(), word(), rng.IntN(3)
+		want := osaBrute(a, b)
+		got := osaWithin(a, b, k)
+		if (want <= k && got != want) || (want > k && got <= k) {
+			t.Fatalf("osaWithin(%q, %q, %d) = %d, full distance %d", string(a), string(b), k, got, want)
+		}
+	}
+}
+
+// wordFacility makes facility i of a small town, its text drawn from a
+// few words so that queries match many.
+func wordFacility(rng *rand.Rand, tax *directory.Taxonomy, id string) *directory.Facility {
+	vocab := []string{"Recovery", "Center", "Detox", "Womens", "Residential", "Methadone", "Clinic", "Hope", "House",
+		"Counseling", "Services", "Veterans", "Family", "Council", "Español", "Cahaba", "New", "Life"}
+	pick := func(n int) string {
+		s := ""
+		for range n {
+			s += vocab[rng.IntN(len(vocab))] + " "
+		}
+		return s
+	}
+	f := &directory.Facility{ID: id, Name: pick(1 + rng.IntN(4)), Active: true, Lat: 36 + rng.Float64(), Lon: -87 + rng.Float64(),
+		Description: pick(rng.IntN(8)), Address: directory.Address{City: "Nashville", State: "TN", ZIP: "37203", Lines: []string{pick(2)}}}
+	if rng.IntN(3) == 0 {
+		f.AlternateNames = []string{pick(2)}
+	}
+	for _, g := range directory.Groups() {
+		terms := tax.Terms(g)
+		f.Services.Add(g, terms[rng.IntN(len(terms))].Slug)
+	}
+	return f
+}
+
+// TestWordIndexIncremental checks that a word index kept up to date
+// through changes, removals, compactions and a snapshot scores every
+// query as one built afresh from the final facilities does.
+func TestWordIndexIncremental(t *testing.T) {
+	tax := directory.DefaultTaxonomy()
+	tb := newTermBits(tax)
+	lm := newLabelMatcher(tax, newMapping().AnalyzerNamed(en.AnalyzerName))
+	rng := rand.New(rand.NewPCG(8, 9))
+	final := map[string]*directory.Facility{}
+	cat := newCatalog(tb)
+	for step := range 3000 {
+		id := fmt.Sprintf("f%d", rng.IntN(800))
+		if rng.IntN(5) == 0 {
+			cat.apply(&directory.Facility{ID: id}) // removed
+			delete(final, id)
+		} else {
+			f := wordFacility(rng, tax, id)
+			cat.apply(f)
+			final[id] = f
+		}
+		if step%700 == 699 {
+			cat = cat.compacted()
+		}
+	}
+	dir := t.TempDir()
+	if err := saveSnapshot(dir, cat, 1); err != nil {
+		t.Fatal(err)
+	}
+	loaded, _, err := loadSnapshot(dir, tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := newCatalog(tb)
+	for _, f := range final {
+		fresh.apply(f)
+	}
+	fresh = fresh.compacted()
+	scores := func(c *catalog, text string) map[string]float64 {
+		out := map[string]float64{}
+		for _, h := range c.textHits(&Query{Text: text}, c.words.compile(text, lm, tb)) {
+			out[c.entries[h.pos].id] = h.score
+		}
+		return out
+	}
+	texts := []string{"recovery", "detx", "womens residential", "methadone clinic", "espanol", "spanish", "the",
+		"counsel center", "veteran", "cahaba hope", "nashville", "37203", "buprenorphine", "xyzzy"}
+	for _, text := range texts {
+		want := scores(fresh, text)
+		for name, c := range map[string]*catalog{"incremental": cat, "snapshot": loaded} {
+			got := scores(c, text)
+			if len(got) != len(want) {
+				t.Errorf("%s %q: %d matches, want %d", name, text, len(got), len(want))
+				continue
+			}
+			for id, w := range want {
+				if g, ok := got[id]; !ok || math.Abs(g-w) > 1e-9*w {
+					t.Errorf("%s %q: %s scores %v, want %v", name, text, id, g, w)
+				}
+			}
+		}
+	}
+	if len(scores(fresh, "recovery")) == 0 || len(scores(fresh, "xyzzy")) != 0 {
+		t.Errorf("the test's own data does not exercise matching")
+	}
+}

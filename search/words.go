@@ -32,8 +32,10 @@ type wordIndex struct {
 
 	dict  map[string]uint32 // analyzed word -> word id
 	words []string          // by word id
-	// byLen holds the word ids by length in runes, for fuzzy matching.
+	// byLen holds the word ids by length in runes, and masks each
+	// word's letters (see letterMask), for fuzzy matching.
 	byLen [][]uint32
+	masks []uint64
 	// dfAll and dfName count the live facilities holding each word in
 	// their whole text and in their name: Bleve's document frequencies.
 	dfAll, dfName []uint32
@@ -105,6 +107,7 @@ func (w *wordIndex) wordID(word string) uint32 {
 	id := uint32(len(w.words))
 	w.dict[word] = id
 	w.words = append(w.words, word)
+	w.masks = append(w.masks, letterMask(word))
 	w.dfAll = append(w.dfAll, 0)
 	w.dfName = append(w.dfName, 0)
 	n := min(utf8.RuneCountInString(word), 255)
@@ -270,8 +273,14 @@ func (w *wordIndex) matches(tok string) []wordMatch {
 		}
 	} else {
 		var buf [64]rune
+		qm := letterMask(tok)
 		for n := max(0, len(q)-fuzz); n <= len(q)+fuzz && n < len(w.byLen); n++ {
 			for _, id := range w.byLen[n] {
+				// Each edit adds or removes at most one letter of the
+				// mask: words missing more are too far.
+				if wm := w.masks[id]; bits.OnesCount64(qm&^wm) > fuzz || bits.OnesCount64(wm&^qm) > fuzz {
+					continue
+				}
 				word := w.words[id]
 				r := buf[:0]
 				for _, c := range word {
@@ -290,6 +299,17 @@ func (w *wordIndex) matches(tok string) []wordMatch {
 	}
 	w.cache[tok] = m
 	w.cacheMu.Unlock()
+	return m
+}
+
+// letterMask has a bit per character of word (characters past 63 share
+// bits): a word's mask loses or gains at most one bit per edit, so masks
+// that differ in more than k bits each way rule out a distance of k.
+func letterMask(word string) uint64 {
+	var m uint64
+	for _, c := range word {
+		m |= 1 << (uint(c) % 64)
+	}
 	return m
 }
 

@@ -1,14 +1,19 @@
 package search
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/paulmach/orb"
 
+	"github.com/carefinder/carefinder/data"
 	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/internal/sharedtest"
 )
 
 // osaBrute is the optimal-string-alignment distance, computed in full.
@@ -163,5 +168,59 @@ func TestWordIndexIncremental(t *testing.T) {
 	}
 	if len(scores(fresh, "recovery")) == 0 || len(scores(fresh, "xyzzy")) != 0 {
 		t.Errorf("the test's own data does not exercise matching")
+	}
+}
+
+// realCatalog builds a catalog of the real 2015 directory, or skips.
+func realCatalog(b *testing.B) (*catalog, *labelMatcher) {
+	b.Helper()
+	path := sharedtest.File(b, "data/samhsa-directory-2015.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	tax := directory.DefaultTaxonomy()
+	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{Taxonomy: tax})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat := newCatalog(newTermBits(tax))
+	for i := range rep.Records {
+		cat.apply(&rep.Records[i].Facility)
+	}
+	return cat.compacted(), newLabelMatcher(tax, newMapping().AnalyzerNamed(en.AnalyzerName))
+}
+
+// BenchmarkWordMatchesCold measures finding the dictionary words within
+// Bleve's fuzziness of a query token with an empty cache: the cost of the
+// first query with a new word.
+//
+//	go test -run '^$' -bench WordMatchesCold ./search
+func BenchmarkWordMatchesCold(b *testing.B) {
+	cat, _ := realCatalog(b)
+	toks := []string{"detox", "methadon", "clinic", "recoveri", "women", "residenti", "burprenorphin", "dui"}
+	b.ResetTimer()
+	for i := range b.N {
+		clear(cat.words.cache)
+		cat.words.matches(toks[i%len(toks)])
+	}
+	b.ReportMetric(float64(len(cat.words.words)), "words")
+}
+
+// BenchmarkTextHitsReal measures the word index alone: compiling and
+// scoring a text within 25 miles of Nashville, warm caches.
+func BenchmarkTextHitsReal(b *testing.B) {
+	cat, lm := realCatalog(b)
+	texts := []string{"detox", "methadone clinic", "recovery", "womens residential", "burprenorphine"}
+	qs := make([]Query, len(texts))
+	for i, text := range texts {
+		qs[i] = Query{HasLocation: true, Center: orb.Point{-86.78, 36.16}, RadiusKm: 40.2, Text: text}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		q := &qs[i%len(qs)]
+		cat.textHits(q, cat.words.compile(q.Text, lm, cat.bits))
 	}
 }

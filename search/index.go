@@ -47,10 +47,6 @@ const (
 	// applyChunk is how many changes Sync applies under one write lock:
 	// searches wait for at most that many documents to be indexed.
 	applyChunk = 256
-	// maxTextCandidates is the most facilities within a radius that a
-	// text search names to Bleve one by one; beyond it Bleve searches
-	// everywhere and the catalog keeps those within the radius.
-	maxTextCandidates = 20000
 	// snapshotEvery is how often a changing catalog is saved, so that a
 	// crash does not leave much to catch up on at the next start.
 	snapshotEvery = 5 * time.Minute
@@ -682,9 +678,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 		return res, nil
 	}
 	// Nothing matched the text within the radius: how far is the nearest
-	// match anywhere? (The same generation answers.)
-	// The word index walks outward from the center when matches are
-	// common enough to be met soon; else Bleve finds them everywhere.
+	// match anywhere? (The same generation answers.) The word index walks
+	// outward from the center when matches are common enough to be met
+	// soon; else Bleve finds them everywhere.
 	if d, found, ok := g.cat.nearestText(&q, wq, g.brokenBy() != nil); ok {
 		if found {
 			res.NearestKm = &d

@@ -370,31 +370,6 @@ func (fc facetCounts) tally(e *entry, filters *filterSet) bool {
 	}
 }
 
-// candidates returns the ids of the facilities within q's radius that
-// pass its filters or fail only one (they count in the facets), or nil if
-// there are more than limit.
-func (c *catalog) candidates(q *Query, limit int) []string {
-	filters := c.bits.filters(q)
-	keep := func(i int) bool { return c.entries[i].nearly(filters) }
-	ids := []string{}
-	over := false
-	c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, _ float64) bool {
-		ids = append(ids, c.entries[i].id)
-		over = len(ids) > limit
-		return !over
-	})
-	for i := c.gridN; i < len(c.entries) && !over; i++ {
-		if keep(i) && geo.DistanceKm(q.Center, c.entries[i].pt) <= q.RadiusKm {
-			ids = append(ids, c.entries[i].id)
-			over = len(ids) > limit
-		}
-	}
-	if over {
-		return nil
-	}
-	return ids
-}
-
 // filters turns the query's filters into one groupFilter per filtered
 // group, in display order, with the query's region.
 func (tb *termBits) filters(q *Query) *filterSet {

@@ -51,6 +51,11 @@ type wordIndex struct {
 	// is cleared whenever the dictionary grows. Searches share it.
 	cacheMu sync.Mutex
 	cache   map[string][]wordMatch
+	// rawTok caches, per token as the tokenizer cuts it, the word ids it
+	// becomes after the analyzer's filters (none for a stop word): they
+	// work token by token, and most tokens repeat. Only writers use it.
+	rawTok map[string][]uint32
+
 	// analyzed holds, per query word as typed, its tokens and the term
 	// bits whose labels it names (the taxonomy's labels do not change,
 	// but matching them costs more than the rest of a query).
@@ -83,7 +88,7 @@ const (
 
 func newWordIndex(analyzer analysis.Analyzer) *wordIndex {
 	return &wordIndex{analyzer: analyzer, dict: map[string]uint32{}, off: []uint32{0}, cache: map[string][]wordMatch{},
-		analyzed: map[string]analyzedWord{}}
+		analyzed: map[string]analyzedWord{}, rawTok: map[string][]uint32{}}
 }
 
 // positions returns how many positions the index holds.
@@ -123,38 +128,75 @@ func (w *wordIndex) wordID(word string) uint32 {
 	return id
 }
 
+// maxRawTokens bounds the cache of analyzed tokens; it is emptied when
+// full.
+const maxRawTokens = 1 << 17
+
+// textIDs appends the word ids of text's tokens, as the analyzer gives
+// them, to dst.
+func (w *wordIndex) textIDs(text string, dst []uint32) []uint32 {
+	da, ok := w.analyzer.(*analysis.DefaultAnalyzer)
+	if !ok || len(da.CharFilters) > 0 {
+		for _, t := range w.analyzer.Analyze([]byte(text)) {
+			dst = append(dst, w.wordID(string(t.Term)))
+		}
+		return dst
+	}
+	for _, t := range da.Tokenizer.Tokenize([]byte(text)) {
+		if ids, ok := w.rawTok[string(t.Term)]; ok {
+			dst = append(dst, ids...)
+			continue
+		}
+		raw := string(t.Term)
+		stream := analysis.TokenStream{t}
+		for _, f := range da.TokenFilters {
+			stream = f.Filter(stream)
+		}
+		var ids []uint32
+		for _, a := range stream {
+			ids = append(ids, w.wordID(string(a.Term)))
+		}
+		if len(w.rawTok) >= maxRawTokens {
+			clear(w.rawTok)
+		}
+		w.rawTok[raw] = ids
+		dst = append(dst, ids...)
+	}
+	return dst
+}
+
 // add analyzes facility f and records its words at position pos, which
 // must be at or after the last position recorded (positions between are
 // left empty).
 func (w *wordIndex) add(pos int, f *directory.Facility) {
-	type tf struct{ all, name int }
-	counts := map[uint32]*tf{}
-	nAll, nName := 0, 0
-	for _, t := range w.analyzer.Analyze([]byte(allText(f))) {
-		id := w.wordID(string(t.Term))
-		if counts[id] == nil {
-			counts[id] = &tf{}
+	all := w.textIDs(allText(f), nil)
+	nAll := len(all)
+	name := w.textIDs(f.Name, nil)
+	nName := len(name)
+	slices.Sort(all)
+	slices.Sort(name)
+	// Merge the two sorted lists into ids with their frequencies.
+	ids := make([]uint32, 0, len(all))
+	freq := make([]uint16, 0, len(all))
+	for len(all) > 0 || len(name) > 0 {
+		var id uint32
+		switch {
+		case len(name) == 0 || (len(all) > 0 && all[0] <= name[0]):
+			id = all[0]
+		default:
+			id = name[0]
 		}
-		counts[id].all++
-		nAll++
-	}
-	for _, t := range w.analyzer.Analyze([]byte(f.Name)) {
-		id := w.wordID(string(t.Term))
-		if counts[id] == nil {
-			counts[id] = &tf{}
+		a, n := 0, 0
+		for len(all) > 0 && all[0] == id {
+			a++
+			all = all[1:]
 		}
-		counts[id].name++
-		nName++
-	}
-	ids := make([]uint32, 0, len(counts))
-	for id := range counts {
+		for len(name) > 0 && name[0] == id {
+			n++
+			name = name[1:]
+		}
 		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	freq := make([]uint16, len(ids))
-	for i, id := range ids {
-		c := counts[id]
-		freq[i] = uint16(min(c.all, maxFreq)) | uint16(min(c.name, maxFreq))<<8
+		freq = append(freq, uint16(min(a, maxFreq))|uint16(min(n, maxFreq))<<8)
 	}
 	w.push(pos, ids, freq, uint32(min(nAll, maxLenAll))|uint32(min(nName, maxLenName))<<lenAllBits)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/carefinder/carefinder/data"
 	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/geo"
 	"github.com/carefinder/carefinder/internal/sharedtest"
 )
 
@@ -223,4 +224,36 @@ func BenchmarkTextHitsReal(b *testing.B) {
 		q := &qs[i%len(qs)]
 		cat.textHits(q, cat.words.compile(q.Text, lm, cat.bits))
 	}
+}
+
+// BenchmarkWordIndexBuild builds the word index of 100,000 synthetic
+// facilities (carefinder-bench's 100k) and reports its size.
+//
+//	go test -run '^$' -bench WordIndexBuild -benchtime 1x ./search
+func BenchmarkWordIndexBuild(b *testing.B) {
+	gaz, err := geo.NewGazetteer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	fs := data.GenerateDemo(data.DemoOptions{Seed: 1, N: 100_000, ZIPs: gaz.ZIPs()})
+	tax := directory.DefaultTaxonomy()
+	tb := newTermBits(tax)
+	b.ResetTimer()
+	var w *wordIndex
+	for range b.N {
+		w = newWordIndex(tb.analyzer)
+		for i := range fs {
+			w.add(i, &fs[i])
+		}
+	}
+	b.StopTimer()
+	arrays := 4*len(w.ids) + 2*len(w.freq) + 4*len(w.off) + 4*len(w.lens) + 8*len(w.dead)
+	dict := 0
+	for _, word := range w.words {
+		dict += len(word) + 16 + 8 + 4 + 4 + 4 + 30 // string, mask, df×2, byLen, map entry (about)
+	}
+	b.ReportMetric(float64(len(w.words)), "words")
+	b.ReportMetric(float64(len(w.ids))/float64(len(fs)), "words/facility")
+	b.ReportMetric(float64(arrays)/float64(len(fs)), "array-B/facility")
+	b.ReportMetric(float64(dict)/1e6, "dict-MB")
 }

@@ -678,20 +678,8 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 		return res, nil
 	}
 	// Nothing matched the text within the radius: how far is the nearest
-	// match anywhere? (The same generation answers.) The word index walks
-	// outward from the center when matches are common enough to be met
-	// soon; else Bleve finds them everywhere.
-	if d, found, ok := g.cat.nearestText(&q, wq, g.brokenBy() != nil); ok {
-		if found {
-			res.NearestKm = &d
-		}
-		return res, nil
-	}
-	everywhere, err := ix.textScores(ctx, g, &q)
-	if err != nil {
-		return nil, err
-	}
-	if d, ok := g.cat.nearest(q.Center, ix.bits.filters(&q), everywhere); ok {
+	// match anywhere? (The same generation answers.)
+	if d, found := g.cat.nearestText(&q, wq); found {
 		res.NearestKm = &d
 	}
 	return res, nil

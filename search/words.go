@@ -51,6 +51,9 @@ type wordIndex struct {
 	// is cleared whenever the dictionary grows. Searches share it.
 	cacheMu sync.Mutex
 	cache   map[string][]wordMatch
+	// everywhere caches, per query text with rare matches, the
+	// positions of every facility it matches (see textEverywhere).
+	everywhere map[string][]int32
 	// rawTok caches, per token as the tokenizer cuts it, the word ids it
 	// becomes after the analyzer's filters (none for a stop word): they
 	// work token by token, and most tokens repeat. Only writers use it.
@@ -88,7 +91,7 @@ const (
 
 func newWordIndex(analyzer analysis.Analyzer) *wordIndex {
 	return &wordIndex{analyzer: analyzer, dict: map[string]uint32{}, off: []uint32{0}, cache: map[string][]wordMatch{},
-		analyzed: map[string]analyzedWord{}, rawTok: map[string][]uint32{}}
+		analyzed: map[string]analyzedWord{}, rawTok: map[string][]uint32{}, everywhere: map[string][]int32{}}
 }
 
 // positions returns how many positions the index holds.
@@ -208,6 +211,7 @@ func (w *wordIndex) push(pos int, ids []uint32, freq []uint16, lens uint32) {
 		w.lens = append(w.lens, 0)
 		w.markDead(w.positions() - 1)
 	}
+	w.changed()
 	w.ids = append(w.ids, ids...)
 	w.freq = append(w.freq, freq...)
 	w.off = append(w.off, uint32(len(w.ids)))
@@ -219,6 +223,15 @@ func (w *wordIndex) push(pos int, ids []uint32, freq []uint16, lens uint32) {
 		}
 	}
 	w.live++
+}
+
+// changed empties the cache of matches everywhere: the index changes.
+func (w *wordIndex) changed() {
+	if len(w.everywhere) > 0 {
+		w.cacheMu.Lock()
+		clear(w.everywhere)
+		w.cacheMu.Unlock()
+	}
 }
 
 func (w *wordIndex) markDead(pos int) {
@@ -238,6 +251,7 @@ func (w *wordIndex) remove(pos int) {
 	if pos >= w.positions() || w.isDead(pos) {
 		return
 	}
+	w.changed()
 	w.markDead(pos)
 	for i := w.off[pos]; i < w.off[pos+1]; i++ {
 		id := w.ids[i]
@@ -756,20 +770,19 @@ func (c *catalog) textHits(q *Query, wq *wordQuery) []textHit {
 	return hits
 }
 
-// walkPerMatch is about how many facilities the word index scores, on a
-// walk outward from a point, for the cost of one nationwide Bleve text
-// search (whose Levenshtein automata alone take a millisecond or so).
+// walkPerMatch bounds the facilities per (estimated) match for which a
+// walk outward from a point is expected to meet a match soon; with rarer
+// matches, the walk could cross the whole country (when the estimate, an
+// upper bound, is far off), and every match is measured instead.
 const walkPerMatch = 4096
 
 // nearestText returns the distance from q's center to the nearest facility
 // anywhere that passes q's filters and matches its text (compiled as wq;
-// nil when only stop words), and whether there is one; ok is false when
-// the word index cannot tell cheaply (the text's matches are too rare for
-// a walk outward to find one soon) and Bleve should be asked instead,
-// unless force is set.
-func (c *catalog) nearestText(q *Query, wq *wordQuery, force bool) (dist float64, found, ok bool) {
+// nil when only stop words), and whether there is one. Common matches are
+// met walking outward from the center; rare ones are all measured.
+func (c *catalog) nearestText(q *Query, wq *wordQuery) (dist float64, found bool) {
 	if wq == nil {
-		return 0, false, true
+		return 0, false
 	}
 	// An upper bound on the matches: those of the rarest word.
 	est := c.live
@@ -790,14 +803,22 @@ func (c *catalog) nearestText(q *Query, wq *wordQuery, force bool) (dist float64
 		est = min(est, n)
 	}
 	if est == 0 {
-		return 0, false, true
-	}
-	if c.live/est > walkPerMatch && !force {
-		return 0, false, false
+		return 0, false
 	}
 	s := newScorer(c, wq)
 	filters := c.bits.filters(q)
 	best := math.Inf(1)
+	measureAll := func() (float64, bool) {
+		for _, p := range c.textEverywhere(q.Text, s) {
+			if e := &c.entries[p]; e.passes(filters) {
+				best = min(best, geo.DistanceKm(q.Center, e.pt))
+			}
+		}
+		return best, !math.IsInf(best, 1)
+	}
+	if c.live/est > walkPerMatch {
+		return measureAll() // rare: measure every match, found once per text
+	}
 	for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
 		if e := &c.entries[i]; e.passes(filters) {
 			if _, match := s.score(i); match {
@@ -805,6 +826,7 @@ func (c *catalog) nearestText(q *Query, wq *wordQuery, force bool) (dist float64
 			}
 		}
 	}
+	visited := 0
 	c.grid.Nearest(q.Center, func(i int, d float64) bool {
 		if d >= best {
 			return false
@@ -815,7 +837,46 @@ func (c *catalog) nearestText(q *Query, wq *wordQuery, force bool) (dist float64
 				return false
 			}
 		}
-		return true
+		visited++
+		return visited < walkPerMatch
 	})
-	return best, !math.IsInf(best, 1), true
+	if visited >= walkPerMatch {
+		// The matches are rarer than estimated (words that each match
+		// often but seldom together): measure them all.
+		best = math.Inf(1)
+		return measureAll()
+	}
+	return best, !math.IsInf(best, 1)
+}
+
+// maxEverywhere bounds the texts whose matches everywhere are cached.
+const maxEverywhere = 64
+
+// textEverywhere returns the positions of every live facility matching
+// the text s scores (filters aside): a pass over the whole word index the
+// first time, then from a cache that any change to the index empties. It
+// is only asked for texts whose matches are rare, so the lists are short.
+func (c *catalog) textEverywhere(text string, s *scorer) []int32 {
+	w := c.words
+	w.cacheMu.Lock()
+	ps, ok := w.everywhere[text]
+	w.cacheMu.Unlock()
+	if ok {
+		return ps
+	}
+	ps = []int32{}
+	for i := range c.entries {
+		if c.entries[i].alive() {
+			if _, match := s.score(i); match {
+				ps = append(ps, int32(i))
+			}
+		}
+	}
+	w.cacheMu.Lock()
+	if len(w.everywhere) >= maxEverywhere {
+		clear(w.everywhere)
+	}
+	w.everywhere[text] = ps
+	w.cacheMu.Unlock()
+	return ps
 }

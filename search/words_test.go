@@ -6,7 +6,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/paulmach/orb"
@@ -260,15 +262,23 @@ func BenchmarkWordIndexBuild(b *testing.B) {
 
 // BenchmarkTextHits100k measures the word index alone over 100,000
 // synthetic facilities: compiling and scoring a text within 25 miles of
-// ZIP centroids, warm caches.
-func BenchmarkTextHits100k(b *testing.B) {
+// ZIP centroids and, when nothing matches there, finding the nearest
+// match, warm caches. BenchmarkTextHits1M does the same over a million.
+func BenchmarkTextHits100k(b *testing.B) { benchmarkTextHits(b, 100_000) }
+
+// BenchmarkTextHits1M: see BenchmarkTextHits100k.
+//
+//	go test -run '^$' -bench TextHits1M -benchtime 300x ./search
+func BenchmarkTextHits1M(b *testing.B) { benchmarkTextHits(b, 1_000_000) }
+
+func benchmarkTextHits(b *testing.B, n int) {
 	gaz, err := geo.NewGazetteer()
 	if err != nil {
 		b.Fatal(err)
 	}
 	tax := directory.DefaultTaxonomy()
 	cat := newCatalog(newTermBits(tax))
-	for f := range data.DemoFacilities(data.DemoOptions{Seed: 1, N: 100_000, ZIPs: gaz.ZIPs()}) {
+	for f := range data.DemoFacilities(data.DemoOptions{Seed: 1, N: n, ZIPs: gaz.ZIPs()}) {
 		f.Active = true
 		cat.apply(&f)
 	}
@@ -282,12 +292,26 @@ func BenchmarkTextHits100k(b *testing.B) {
 		qs[i] = Query{HasLocation: true, Center: orb.Point(zips[rng.IntN(len(zips))].Point), RadiusKm: 40.2,
 			Text: texts[rng.IntN(len(texts))]}
 	}
+	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	n := 0
+	hits, walks := 0, 0
 	for i := range b.N {
+		start := time.Now()
 		q := &qs[i%len(qs)]
-		n += len(cat.textHits(q, cat.words.compile(q.Text, lm, cat.bits)))
+		wq := cat.words.compile(q.Text, lm, cat.bits)
+		h := cat.textHits(q, wq)
+		hits += len(h)
+		if len(h) == 0 {
+			walks++
+			cat.nearestText(q, wq)
+		}
+		lat = append(lat, time.Since(start))
 	}
-	b.ReportMetric(float64(n)/float64(b.N), "hits/query")
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(hits)/float64(b.N), "hits/query")
+	b.ReportMetric(float64(walks)/float64(b.N), "nearest/query")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }

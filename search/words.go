@@ -781,6 +781,12 @@ const walkPerMatch = 4096
 // nil when only stop words), and whether there is one. Common matches are
 // met walking outward from the center; rare ones are all measured.
 func (c *catalog) nearestText(q *Query, wq *wordQuery) (dist float64, found bool) {
+	return c.nearestTextWalking(q, wq, walkPerMatch)
+}
+
+// nearestTextWalking is nearestText with the walk outward bounded to walk
+// facilities (or to those expected per match).
+func (c *catalog) nearestTextWalking(q *Query, wq *wordQuery, walk int) (dist float64, found bool) {
 	if wq == nil {
 		return 0, false
 	}
@@ -816,7 +822,7 @@ func (c *catalog) nearestText(q *Query, wq *wordQuery) (dist float64, found bool
 		}
 		return best, !math.IsInf(best, 1)
 	}
-	if c.live/est > walkPerMatch {
+	if c.live/est > walk {
 		return measureAll() // rare: measure every match, found once per text
 	}
 	for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
@@ -838,9 +844,9 @@ func (c *catalog) nearestText(q *Query, wq *wordQuery) (dist float64, found bool
 			}
 		}
 		visited++
-		return visited < walkPerMatch
+		return visited < walk
 	})
-	if visited >= walkPerMatch {
+	if visited >= walk {
 		// The matches are rarer than estimated (words that each match
 		// often but seldom together): measure them all.
 		best = math.Inf(1)

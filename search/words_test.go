@@ -174,6 +174,45 @@ func TestWordIndexIncremental(t *testing.T) {
 	}
 }
 
+// TestNearestText checks the distance to the nearest text match anywhere,
+// by a walk outward and by measuring every match, against measuring every
+// facility.
+func TestNearestText(t *testing.T) {
+	tax := directory.DefaultTaxonomy()
+	tb := newTermBits(tax)
+	lm := newLabelMatcher(tax, newMapping().AnalyzerNamed(en.AnalyzerName))
+	rng := rand.New(rand.NewPCG(12, 13))
+	cat := newCatalog(tb)
+	for i := range 600 {
+		f := wordFacility(rng, tax, fmt.Sprintf("f%d", i))
+		f.Lat, f.Lon = 25+rng.Float64()*20, -120+rng.Float64()*45
+		cat.apply(f)
+	}
+	cat = cat.compacted()
+	texts := []string{"recovery", "detx", "womens residential", "methadone clinic", "cahaba hope", "xyzzy", "veteran council"}
+	for k := range 200 {
+		text := texts[k%len(texts)]
+		q := &Query{HasLocation: true, Center: [2]float64{-120 + rng.Float64()*45, 25 + rng.Float64()*20}, RadiusKm: 1, Text: text}
+		if k%3 == 0 {
+			q.Filters = map[directory.Group][]string{directory.GroupCare: {"detox"}}
+		}
+		wq := cat.words.compile(text, lm, tb)
+		want, wantOK := math.Inf(1), false
+		filters := tb.filters(q)
+		for _, h := range cat.textHits(&Query{Text: text}, wq) {
+			if e := &cat.entries[h.pos]; e.passes(filters) {
+				want, wantOK = min(want, geo.DistanceKm(q.Center, e.pt)), true
+			}
+		}
+		for _, walk := range []int{1, 5, 1 << 30} {
+			got, ok := cat.nearestTextWalking(q, wq, walk)
+			if ok != wantOK || (ok && math.Abs(got-want) > 1e-9) {
+				t.Fatalf("%q from %v, walking %d: %v %v, want %v %v", text, q.Center, walk, got, ok, want, wantOK)
+			}
+		}
+	}
+}
+
 // realCatalog builds a catalog of the real 2015 directory, or skips.
 func realCatalog(b *testing.B) (*catalog, *labelMatcher) {
 	b.Helper()

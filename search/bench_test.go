@@ -88,3 +88,46 @@ func BenchmarkTypicalQueryReal(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
+
+// textQueries draws n text queries at ZIP centroids, within 25 miles,
+// nearest first: the phrases of carefinder-bench's text workload.
+func textQueries(b *testing.B, n int) []search.Query {
+	gaz, err := geo.NewGazetteer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	zips := gaz.ZIPs()
+	rng := rand.New(rand.NewPCG(7, 7))
+	phrases := []string{"detox", "methadone clinic", "recovery", "womens residential", "burprenorphine"}
+	qs := make([]search.Query, n)
+	for i := range qs {
+		z := zips[rng.IntN(len(zips))]
+		qs[i] = search.Query{HasLocation: true, Center: orb.Point(z.Point), RadiusKm: geo.MiToKm(25),
+			Text: phrases[rng.IntN(len(phrases))], Sort: search.SortDistance}
+	}
+	return qs
+}
+
+// BenchmarkTextReal runs text queries within 25 miles over the real 2015
+// directory (the word index's path) and reports latency percentiles.
+//
+//	go test -run '^$' -bench TextReal ./search
+func BenchmarkTextReal(b *testing.B) {
+	fx := realDirectory(b)
+	qs := textQueries(b, 4096)
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := fx.index.Search(ctx, qs[i%len(qs)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}

@@ -2,10 +2,9 @@ package search
 
 import (
 	"math/bits"
-	"slices"
-	"strings"
 
-	"github.com/blevesearch/bleve/v2/search/searcher"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 
 	"github.com/paulmach/orb"
 
@@ -40,6 +39,8 @@ type termBits struct {
 	// groupSet holds, per group in display order, the bits of its terms.
 	groupSet []termSet
 	valid    termSet // every bit that names a term
+	// analyzer is Bleve's English analyzer, for the catalog's word index.
+	analyzer analysis.Analyzer
 }
 
 // groupRun is the bits first..end-1 of one group.
@@ -49,7 +50,7 @@ type groupRun struct {
 }
 
 func newTermBits(tax *directory.Taxonomy) *termBits {
-	tb := &termBits{tax: tax, bit: map[directory.TermRef]int{}}
+	tb := &termBits{tax: tax, bit: map[directory.TermRef]int{}, analyzer: newMapping().AnalyzerNamed(en.AnalyzerName)}
 	for _, g := range directory.Groups() {
 		first := len(tb.terms)
 		for _, t := range tax.Terms(g) {
@@ -157,6 +158,9 @@ type catalog struct {
 	// ANDs and popcounts, not a pass over every entry.
 	byTerm []bitset
 	alive  bitset
+
+	// words is the word index of the entries' text, by position.
+	words *wordIndex
 }
 
 // bitset is a set of entry positions.
@@ -248,7 +252,8 @@ func (c *catalog) countAll(fs *filterSet) (int, facetCounts, bitset) {
 }
 
 func newCatalog(tb *termBits) *catalog {
-	return &catalog{bits: tb, byID: map[string]int32{}, grid: geo.NewGrid(gridCellDeg), byTerm: make([]bitset, len(tb.terms))}
+	return &catalog{bits: tb, byID: map[string]int32{}, grid: geo.NewGrid(gridCellDeg), byTerm: make([]bitset, len(tb.terms)),
+		words: newWordIndex(tb.analyzer)}
 }
 
 // own returns the facility's terms as listed, without ancestors.
@@ -288,12 +293,14 @@ func (c *catalog) apply(f *directory.Facility) {
 		name: f.Name, alternates: f.AlternateNames, address: f.Address, phones: f.Phones, website: f.Website, open247: tristateOf(f.Open247),
 		source: f.Source, sourceID: f.SourceID, lastVerified: f.LastVerified, own: c.bits.own(f),
 	})
+	c.words.add(len(c.entries)-1, f)
 }
 
 func (c *catalog) remove(id string) {
 	if i, ok := c.byID[id]; ok {
 		c.alive.clear(int(i))
 		c.entries[i].sum = nil
+		c.words.remove(int(i))
 		delete(c.byID, id)
 		c.live--
 	}
@@ -336,11 +343,14 @@ func (c *catalog) needsCompaction() bool {
 func (c *catalog) compacted() *catalog {
 	n := newCatalog(c.bits)
 	n.entries = make([]entry, 0, c.live)
-	for _, e := range c.entries {
+	keep := make([]int32, 0, c.live)
+	for i, e := range c.entries {
 		if e.alive() {
 			n.entries = append(n.entries, e)
+			keep = append(keep, int32(i))
 		}
 	}
+	n.words = c.words.remap(keep)
 	n.live = len(n.entries)
 	n.byID = make(map[string]int32, n.live)
 	n.alive = make(bitset, 0, (n.live+63)/64)
@@ -407,84 +417,4 @@ func (fc facetCounts) add(s termSet) {
 			word &= word - 1
 		}
 	}
-}
-
-// textFallback matches q's text against the catalog's own words, for a
-// generation whose Bleve index may not be read: every word of the text must
-// be, after the same English analysis and within Bleve's automatic
-// fuzziness, a word of the facility's name, alternate names or city, or
-// name a service it offers. Words in the name score more. Like the Bleve
-// text search it stands in for, it leaves the filters to run and keeps to
-// q's radius; it returns the scores of the matches.
-func (c *catalog) textFallback(q *Query, lm *labelMatcher) map[string]float64 {
-	type queryWord struct {
-		toks  []string
-		terms termSet
-	}
-	var words []queryWord
-	for _, w := range strings.Fields(q.Text) {
-		toks := lm.analyze(w)
-		if len(toks) == 0 {
-			continue // a stop word
-		}
-		qw := queryWord{toks: toks}
-		for _, ref := range lm.match(w) {
-			qw.terms.add(c.bits.bit[ref])
-		}
-		words = append(words, qw)
-	}
-	scores := map[string]float64{}
-	if len(words) == 0 {
-		return scores
-	}
-	near := func(a []string, q string) bool {
-		fuzz := searcher.GetAutoFuzziness(q)
-		for _, t := range a {
-			if t == q || (abs(len(t)-len(q)) <= fuzz && directory.EditDistance(t, q) <= fuzz) {
-				return true
-			}
-		}
-		return false
-	}
-	for i := range c.entries {
-		e := &c.entries[i]
-		if !e.alive() {
-			continue
-		}
-		if q.HasLocation && q.RadiusKm > 0 && geo.DistanceKm(q.Center, e.pt) > q.RadiusKm {
-			continue
-		}
-		name := lm.analyze(e.sum.name)
-		other := lm.analyze(strings.Join(append(slices.Clone(e.sum.alternates), e.sum.address.City), " "))
-		score := 0.0
-		for _, w := range words {
-			matched := true
-			inName := true
-			for _, t := range w.toks {
-				if !near(name, t) {
-					inName = false
-					if !near(other, t) {
-						matched = false
-					}
-				}
-			}
-			switch {
-			case matched && inName:
-				score += 3
-			case matched:
-				score++
-			case e.terms.intersects(w.terms):
-				score++
-			default:
-				score = -1
-			}
-			if score < 0 {
-				break
-			}
-		}
-		if score > 0 {
-			scores[e.id] = score
-		}
-	}
-	return scores
 }

@@ -1,5 +1,11 @@
 package search
 
+import (
+	"context"
+
+	"github.com/carefinder/carefinder/geo"
+)
+
 // SetBatchFault makes every Bleve batch of ix run f first and fail with its
 // error (or panic, if f does): a full disk, injected.
 func SetBatchFault(ix *Index, f func() error) {
@@ -9,4 +15,38 @@ func SetBatchFault(ix *Index, f func() error) {
 		ix.hooks = &testHooks{}
 	}
 	ix.hooks.batch = f
+}
+
+// TextScoresBoth answers q's text (q normalized, with a location and
+// radius) both ways on the current generation: the word index's scores
+// and Bleve's, nationwide, kept to the facilities the word index
+// considered (within the radius, passing the filters but one). Scores are
+// by facility id.
+func TextScoresBoth(ix *Index, q Query) (words, bleve map[string]float64, err error) {
+	if err := q.Normalize(ix.tax); err != nil {
+		return nil, nil, err
+	}
+	g, err := ix.acquire()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer g.release()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	words, bleve = map[string]float64{}, map[string]float64{}
+	for _, h := range g.cat.textHits(&q, g.cat.words.compile(q.Text, ix.labels, ix.bits)) {
+		words[g.cat.entries[h.pos].id] = h.score
+	}
+	all, err := ix.textScores(context.Background(), g, &q)
+	if err != nil {
+		return nil, nil, err
+	}
+	filters := ix.bits.filters(&q)
+	for _, h := range all {
+		e := &g.cat.entries[h.pos]
+		if e.nearly(filters) && geo.DistanceKm(q.Center, e.pt) <= q.RadiusKm {
+			bleve[e.id] = h.score
+		}
+	}
+	return words, bleve, nil
 }

@@ -47,10 +47,6 @@ const (
 	// applyChunk is how many changes Sync applies under one write lock:
 	// searches wait for at most that many documents to be indexed.
 	applyChunk = 256
-	// maxTextCandidates is the most facilities within a radius that a
-	// text search names to Bleve one by one; beyond it Bleve searches
-	// everywhere and the catalog keeps those within the radius.
-	maxTextCandidates = 20000
 	// snapshotEvery is how often a changing catalog is saved, so that a
 	// crash does not leave much to catch up on at the next start.
 	snapshotEvery = 5 * time.Minute
@@ -657,59 +653,46 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	defer recoverInto(&err, "search")
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	var scores map[string]float64
-	var within []string
-	if q.Text != "" {
-		// Within a radius, the catalog names the few facilities that can
-		// qualify, and Bleve scores the text of those alone.
-		if q.HasLocation && q.RadiusKm > 0 {
-			within = g.cat.candidates(&q, maxTextCandidates)
-		}
-		if g.brokenBy() != nil {
-			// Bleve may not be read after a failed write (its segments
-			// can be half closed): match the catalog's own words.
-			scores = g.cat.textFallback(&q, ix.labels)
-		} else if scores, err = ix.textScores(ctx, g, &q, within); err != nil {
+	var scores []textHit
+	var wq *wordQuery
+	within := q.Text != "" && q.HasLocation && q.RadiusKm > 0
+	switch {
+	case q.Text == "":
+	case within || g.brokenBy() != nil:
+		wq = g.cat.words.compile(q.Text, ix.labels, ix.bits)
+		// Within a radius, only the facilities inside it need scoring:
+		// the catalog's word index does it, with Bleve's matching and
+		// scoring. It also stands in for Bleve when Bleve may not be
+		// read (after a failed write its segments can be half closed).
+		scores = g.cat.textHits(&q, wq)
+	default:
+		if scores, err = ix.textScores(ctx, g, &q); err != nil {
 			return nil, err
 		}
 	}
-	if res, err = g.cat.run(ctx, &q, scores, within != nil); err != nil {
+	if res, err = g.cat.run(ctx, &q, scores, within); err != nil {
 		return nil, err
 	}
 	res.Seq, res.Query = g.seq, q
-	if res.Total > 0 || within == nil || !q.HasLocation || q.RadiusKm == 0 {
+	if res.Total > 0 || !within {
 		return res, nil
 	}
 	// Nothing matched the text within the radius: how far is the nearest
 	// match anywhere? (The same generation answers.)
-	var everywhere map[string]float64
-	if g.brokenBy() != nil {
-		everywhere = g.cat.textFallback(&Query{Text: q.Text}, ix.labels)
-	} else if everywhere, err = ix.textScores(ctx, g, &q, nil); err != nil {
-		return nil, err
-	}
-	if d, ok := g.cat.nearest(q.Center, ix.bits.filters(&q), everywhere); ok {
+	if d, found := g.cat.nearestText(&q, wq); found {
 		res.NearestKm = &d
 	}
 	return res, nil
 }
 
 // textScores asks g's Bleve index for every facility matching q's text,
-// with its relevance score: among within when it is not nil, else
-// everywhere. The filters are left to the catalog: facilities that fail
-// one group's filter still count in that group's facets. The caller holds
-// g.mu for reading.
-func (ix *Index) textScores(ctx context.Context, g *generation, q *Query, within []string) (map[string]float64, error) {
-	if within != nil && len(within) == 0 {
-		return map[string]float64{}, nil
-	}
+// everywhere, with its catalog position and relevance score. The filters
+// are left to the catalog: facilities that fail one group's filter still
+// count in that group's facets. The caller holds g.mu for reading.
+func (ix *Index) textScores(ctx context.Context, g *generation, q *Query) ([]textHit, error) {
 	conj, ok := ix.textQuery(q.Text)
 	if !ok {
-		return map[string]float64{}, nil // only stop words: nothing to match
-	}
-	if within != nil {
-		ids := bleve.NewDocIDQuery(within)
-		conj.AddQuery(ids)
+		return []textHit{}, nil // only stop words: nothing to match
 	}
 	// Words found in the name itself (exactly: the fuzzy match is above)
 	// rank a facility higher.
@@ -728,9 +711,11 @@ func (ix *Index) textScores(ctx context.Context, g *generation, q *Query, within
 		}
 		return nil, fmt.Errorf("text search: %w", err)
 	}
-	scores := make(map[string]float64, len(res.Hits))
+	scores := make([]textHit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		scores[h.ID] = h.Score
+		if i, ok := g.cat.byID[h.ID]; ok {
+			scores = append(scores, textHit{pos: i, score: h.Score})
+		}
 	}
 	return scores, nil
 }

@@ -1,8 +1,10 @@
 // Package search indexes the directory for filtered geo-search. A Bleve
 // index on disk holds the text, keyword and geopoint fields and answers the
-// text part of a query; a derived in-memory catalog of every active
-// facility (points on a grid, taxonomy terms as bit sets) answers location,
-// filters, facets and ordering exactly, with haversine distances. Both are
+// text part of a nationwide query; a derived in-memory catalog of every
+// active facility (points on a grid, taxonomy terms as bit sets, a word
+// index of its text) answers location, filters, facets and ordering
+// exactly, with haversine distances, and the text within a radius, with
+// Bleve's own matching and scoring. Both are
 // derived from the directory store and kept in step with its change
 // sequence; either can be rebuilt at any time.
 //

@@ -370,31 +370,6 @@ func (fc facetCounts) tally(e *entry, filters *filterSet) bool {
 	}
 }
 
-// candidates returns the ids of the facilities within q's radius that
-// pass its filters or fail only one (they count in the facets), or nil if
-// there are more than limit.
-func (c *catalog) candidates(q *Query, limit int) []string {
-	filters := c.bits.filters(q)
-	keep := func(i int) bool { return c.entries[i].nearly(filters) }
-	ids := []string{}
-	over := false
-	c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, _ float64) bool {
-		ids = append(ids, c.entries[i].id)
-		over = len(ids) > limit
-		return !over
-	})
-	for i := c.gridN; i < len(c.entries) && !over; i++ {
-		if keep(i) && geo.DistanceKm(q.Center, c.entries[i].pt) <= q.RadiusKm {
-			ids = append(ids, c.entries[i].id)
-			over = len(ids) > limit
-		}
-	}
-	if over {
-		return nil
-	}
-	return ids
-}
-
 // filters turns the query's filters into one groupFilter per filtered
 // group, in display order, with the query's region.
 func (tb *termBits) filters(q *Query) *filterSet {
@@ -414,11 +389,11 @@ func (tb *termBits) filters(q *Query) *filterSet {
 }
 
 // run answers q over the catalog. textScores, when not nil, holds the
-// Bleve score of every facility matching the query's text; only those
-// qualify. textWithin says textScores were limited to the facilities
-// within the radius; run then leaves Result.NearestKm to the caller,
-// which needs the text's matches everywhere for it.
-func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float64, textWithin bool) (*Result, error) {
+// position and score of every facility matching the query's text; only
+// those qualify. textWithin says textScores were limited to the
+// facilities within the radius; run then leaves Result.NearestKm to the
+// caller, which needs the text's matches everywhere for it.
+func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textWithin bool) (*Result, error) {
 	var after *match
 	fp := q.fingerprint()
 	if q.Cursor != "" {
@@ -439,15 +414,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	nearly := func(e *entry) bool { return e.nearly(filters) }
 	// consider takes a facility within the radius that passes the filters
 	// or fails one: it is counted in the facets, and kept if it matches.
-	consider := func(e *entry, dist float64) {
-		score := 0.0
-		if textScores != nil {
-			s, ok := textScores[e.id]
-			if !ok {
-				return
-			}
-			score = s
-		}
+	consider := func(e *entry, dist, score float64) {
 		if !counts.tally(e, filters) {
 			return
 		}
@@ -462,12 +429,8 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	switch {
 	case textScores != nil:
 		// Text narrows the set most: visit only the facilities it matched.
-		for id := range textScores {
-			i, ok := c.byID[id]
-			if !ok {
-				continue
-			}
-			e := &c.entries[i]
+		for _, h := range textScores {
+			e := &c.entries[h.pos]
 			if !nearly(e) {
 				continue
 			}
@@ -478,7 +441,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 					continue
 				}
 			}
-			consider(e, d)
+			consider(e, d, h.score)
 		}
 	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance && q.Region == nil:
 		// Nearest first, nationwide: the total and facets need the whole
@@ -533,7 +496,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 	case q.HasLocation && q.RadiusKm > 0:
 		keep := func(i int) bool { return nearly(&c.entries[i]) }
 		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
-			consider(&c.entries[i], d)
+			consider(&c.entries[i], d, 0)
 			return true
 		})
 		for i := c.gridN; i < len(c.entries); i++ {
@@ -542,7 +505,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 				continue
 			}
 			if d := geo.DistanceKm(q.Center, e.pt); d <= q.RadiusKm {
-				consider(e, d)
+				consider(e, d, 0)
 			}
 		}
 	default:
@@ -555,7 +518,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 			if q.HasLocation {
 				d = geo.DistanceKm(q.Center, e.pt)
 			}
-			consider(e, d)
+			consider(e, d, 0)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -596,7 +559,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores map[string]float
 // nearest returns the distance from center to the nearest facility that
 // passes every filter and, when textScores is not nil, matches the text;
 // false when none does.
-func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores map[string]float64) (float64, bool) {
+func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores []textHit) (float64, bool) {
 	best, found := math.Inf(1), false
 	measure := func(e *entry) {
 		if d := geo.DistanceKm(center, e.pt); d < best {
@@ -604,9 +567,9 @@ func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores map[s
 		}
 	}
 	if textScores != nil {
-		for id := range textScores {
-			if i, ok := c.byID[id]; ok && c.entries[i].passes(filters) {
-				measure(&c.entries[i])
+		for _, h := range textScores {
+			if e := &c.entries[h.pos]; e.passes(filters) {
+				measure(e)
 			}
 		}
 		return best, found

@@ -22,7 +22,7 @@ import (
 
 const (
 	snapshotFile  = "catalog.snap"
-	snapshotMagic = "CFCATALOG4\n"
+	snapshotMagic = "CFCATALOG5\n"
 	// maxSnapshotString bounds one string read back, so a damaged length
 	// cannot ask for gigabytes.
 	maxSnapshotString = 1 << 20
@@ -107,6 +107,7 @@ func saveSnapshot(dir string, cat *catalog, seq int64) error {
 		}
 		w.uvarint(uint64(s.open247))
 	}
+	writeWords(w, cat)
 	sum := w.crc
 	if w.err == nil {
 		_, w.err = w.w.Write(binary.LittleEndian.AppendUint32(nil, sum))
@@ -266,6 +267,9 @@ func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
 		}
 		cat.add(id, orb.Point{lon, lat}, s)
 	}
+	if err := readWords(r, cat); err != nil {
+		return nil, 0, err
+	}
 	want := r.crc
 	var tail [4]byte
 	if _, err := io.ReadFull(r.r, tail[:]); err != nil || binary.LittleEndian.Uint32(tail[:]) != want {
@@ -275,4 +279,80 @@ func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
 		return nil, 0, errBadSnapshot
 	}
 	return cat.compacted(), seq, nil
+}
+
+// maxSnapshotWords bounds the words of one facility read back.
+const maxSnapshotWords = 1 << 16
+
+// writeWords appends the catalog's word index: the dictionary, then, for
+// every live entry in order, its field lengths and its words (id deltas
+// and frequencies).
+func writeWords(w *snapWriter, cat *catalog) {
+	wi := cat.words
+	w.uvarint(uint64(len(wi.words)))
+	for _, word := range wi.words {
+		w.str(word)
+	}
+	for i := range cat.entries {
+		if !cat.entries[i].alive() {
+			continue
+		}
+		if i >= wi.positions() {
+			w.uvarint(0)
+			w.uvarint(0)
+			continue
+		}
+		w.uvarint(uint64(wi.lens[i]))
+		lo, hi := wi.off[i], wi.off[i+1]
+		w.uvarint(uint64(hi - lo))
+		prev := uint32(0)
+		for j := lo; j < hi; j++ {
+			w.uvarint(uint64(wi.ids[j] - prev))
+			w.uvarint(uint64(wi.freq[j]))
+			prev = wi.ids[j]
+		}
+	}
+}
+
+// readWords reads what writeWords wrote into cat, whose entries were just
+// read (all live, in the order written).
+func readWords(r *snapReader, cat *catalog) error {
+	n := r.uvarint()
+	if r.err != nil || n > 1<<28 {
+		return errBadSnapshot
+	}
+	wi := cat.words
+	for range n {
+		word := r.str()
+		if r.err != nil {
+			return r.err
+		}
+		if _, dup := wi.dict[word]; dup {
+			return errBadSnapshot
+		}
+		wi.wordID(word)
+	}
+	var ids []uint32
+	var freq []uint16
+	for i := range cat.entries {
+		lens := r.uvarint()
+		k := r.uvarint()
+		if r.err != nil || lens > math.MaxUint32 || k > maxSnapshotWords {
+			return errBadSnapshot
+		}
+		ids, freq = ids[:0], freq[:0]
+		prev := uint64(0)
+		for j := range k {
+			d := r.uvarint()
+			f := r.uvarint()
+			if r.err != nil || (j > 0 && d == 0) || prev+d >= n || f > math.MaxUint16 {
+				return errBadSnapshot
+			}
+			prev += d
+			ids = append(ids, uint32(prev))
+			freq = append(freq, uint16(f))
+		}
+		wi.push(i, ids, freq, uint32(lens))
+	}
+	return r.err
 }

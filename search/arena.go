@@ -101,8 +101,9 @@ const (
 // appendRecord appends the record body of a facility: its id, name key,
 // state and name (the fields search reads often come first), the
 // alternate names and address lines (each a count and the strings), then
-// the city, ZIP, phones, website and provenance. Every string is a
-// uvarint length and its bytes.
+// the city, ZIP, phones, website and provenance, and last the terms the
+// facility lists (the four words of its termSet, as uvarints). Every
+// string is a uvarint length and its bytes.
 func appendRecord(b []byte, id string, s *summary) []byte {
 	str := func(v string) {
 		b = binary.AppendUvarint(b, uint64(len(v)))
@@ -122,11 +123,31 @@ func appendRecord(b []byte, id string, s *summary) []byte {
 		s.phones.Hotline, s.website, s.source, s.sourceID, s.lastVerified} {
 		str(v)
 	}
+	for _, w := range s.own {
+		b = binary.AppendUvarint(b, w)
+	}
 	return b
 }
 
 // recordStrings is how many plain strings follow a record's two lists.
 const recordStrings = 9
+
+// recordTerms returns the terms a valid record lists.
+func recordTerms(b []byte) termSet {
+	r := recReader{b: b}
+	for range recName + 1 {
+		r.skip()
+	}
+	for range 2 {
+		for range r.uvarint() {
+			r.skip()
+		}
+	}
+	for range recordStrings {
+		r.skip()
+	}
+	return r.termSet()
+}
 
 // validRecord reports whether b is a whole record body, as appendRecord
 // writes them, with lists of at most maxList strings: a snapshot's records
@@ -148,6 +169,7 @@ func validRecord(b []byte, maxList int) bool {
 	for range recordStrings {
 		r.skip()
 	}
+	r.termSet()
 	return !r.bad && r.p == len(b)
 }
 
@@ -186,6 +208,15 @@ func (r *recReader) next() []byte {
 }
 
 func (r *recReader) skip() { r.next() }
+
+// termSet reads the four words of a termSet.
+func (r *recReader) termSet() termSet {
+	var s termSet
+	for i := range s {
+		s[i] = r.uvarint()
+	}
+	return s
+}
 
 // str returns the next string, sharing the record's bytes.
 func (r *recReader) str() string {

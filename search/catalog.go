@@ -126,11 +126,13 @@ func (t tristate) ptr() *bool {
 // arena, read by position through accessors (catalog.id, catalog.name,
 // catalog.facility…). A dead entry (a facility since changed or removed)
 // keeps its place until the next compaction.
+//
+// An entry is 64 bytes: the terms as the facility lists them (not
+// expanded), needed only to show it, are in its record.
 type entry struct {
 	pt    orb.Point
 	terms termSet // offered terms, expanded with their ancestors
-	own   termSet // terms as the facility lists them, not expanded
-	// rec locates the entry's record in the arena (see arena.ref).
+	// rec locates the entry's record in the arena (see ref).
 	rec     uint64
 	open247 tristate
 	dead    bool
@@ -175,9 +177,11 @@ type catalog struct {
 	byID    map[uint64]int32
 	idClash map[string]int32
 	idSeed  maphash.Seed
-	grid    *geo.Grid
-	gridN   int
-	live    int
+	// hashID, when set, replaces the hash of ids: tests make clashes so.
+	hashID func(string) uint64
+	grid   *geo.Grid
+	gridN  int
+	live   int
 	// deadBytes is how much of the arena dead entries' records take.
 	deadBytes int
 
@@ -328,7 +332,12 @@ func (c *catalog) apply(f *directory.Facility) {
 }
 
 // idHash is the key of an id in byID.
-func (c *catalog) idHash(id string) uint64 { return maphash.String(c.idSeed, id) }
+func (c *catalog) idHash(id string) uint64 {
+	if c.hashID != nil {
+		return c.hashID(id)
+	}
+	return maphash.String(c.idSeed, id)
+}
 
 // lookup returns the position of the live entry with the given id.
 func (c *catalog) lookup(id string) (int32, bool) {
@@ -384,13 +393,14 @@ func (c *catalog) remove(id string) {
 func (c *catalog) add(id string, pt orb.Point, sum *summary) {
 	c.remove(id)
 	rec := c.arena.add(func(b []byte) []byte { return appendRecord(b, id, sum) })
-	c.addEntry(id, entry{pt: pt, own: sum.own, open247: sum.open247, rec: rec})
+	c.addEntry(id, sum.own, entry{pt: pt, open247: sum.open247, rec: rec})
 }
 
 // addEntry appends e, whose record is in the arena already, as id's live
-// entry. Every entry comes in through here.
-func (c *catalog) addEntry(id string, e entry) {
-	e.terms = c.bits.expand(e.own)
+// entry; own are the terms its record lists. Every entry comes in through
+// here.
+func (c *catalog) addEntry(id string, own termSet, e entry) {
+	e.terms = c.bits.expand(own)
 	i := len(c.entries)
 	c.setID(id, int32(i))
 	c.entries = append(c.entries, e)
@@ -425,7 +435,7 @@ func (c *catalog) needsCompaction() bool {
 // written) unless dead records take much of it.
 func (c *catalog) compacted() *catalog {
 	n := newCatalog(c.bits)
-	n.idSeed = c.idSeed
+	n.idSeed, n.hashID = c.idSeed, c.hashID
 	n.entries = make([]entry, 0, c.live)
 	for i := range c.entries {
 		if c.entries[i].alive() {
@@ -486,7 +496,8 @@ func (c *catalog) summary(i int) (id string, s summary) {
 		&s.phones.Hotline, &s.website, &s.source, &s.sourceID, &s.lastVerified} {
 		*p = r.str()
 	}
-	s.open247, s.own = e.open247, e.own
+	s.own = r.termSet()
+	s.open247 = e.open247
 	return id, s
 }
 

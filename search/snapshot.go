@@ -81,8 +81,8 @@ func saveSnapshot(dir string, cat *catalog, seq int64) error {
 	w.str(cat.bits.fingerprint())
 	w.u64(uint64(seq))
 	w.uvarint(uint64(cat.live))
-	// Each live entry: its point, own terms and open 24/7, then its
-	// arena record as it is (see appendRecord), length first.
+	// Each live entry: its point and open 24/7, then its arena record as
+	// it is (see appendRecord), length first.
 	for i := range cat.entries {
 		e := &cat.entries[i]
 		if !e.alive() {
@@ -90,9 +90,6 @@ func saveSnapshot(dir string, cat *catalog, seq int64) error {
 		}
 		w.u64(math.Float64bits(e.pt[0]))
 		w.u64(math.Float64bits(e.pt[1]))
-		for _, word := range e.own {
-			w.u64(word)
-		}
 		w.uvarint(uint64(e.open247))
 		rec := cat.arena.record(e.rec)
 		w.uvarint(uint64(len(rec)))
@@ -211,12 +208,6 @@ func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
 		var e entry
 		e.pt[0] = math.Float64frombits(r.u64())
 		e.pt[1] = math.Float64frombits(r.u64())
-		for i := range e.own {
-			e.own[i] = r.u64()
-			if e.own[i]&^bits.valid[i] != 0 {
-				r.err = errBadSnapshot // a term the taxonomy does not have
-			}
-		}
 		e.open247 = tristate(r.uvarint())
 		size := r.uvarint()
 		if r.err == nil && (e.open247 > no || size > maxSnapshotRecord) {
@@ -233,8 +224,14 @@ func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
 		if r.err != nil || !validRecord(rec, maxSnapshotList) {
 			return nil, 0, errBadSnapshot
 		}
+		own := recordTerms(rec)
+		for i := range own {
+			if own[i]&^bits.valid[i] != 0 {
+				return nil, 0, errBadSnapshot // a term the taxonomy does not have
+			}
+		}
 		e.rec = cat.arena.add(func(b []byte) []byte { return append(b, rec...) })
-		cat.addEntry(cat.arena.str(e.rec, recID), e)
+		cat.addEntry(cat.arena.str(e.rec, recID), own, e)
 	}
 	want := r.crc
 	var tail [4]byte

@@ -1,10 +1,12 @@
 package search
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/search/searcher"
 
@@ -191,6 +193,50 @@ type catalog struct {
 	// ANDs and popcounts, not a pass over every entry.
 	byTerm []bitset
 	alive  bitset
+
+	// counted memoizes countAll, which depends on the filters alone: at a
+	// million facilities a nationwide count reads every term's bitset
+	// (some 20 MB), and searches repeat a few filter sets. Every change
+	// to the catalog clears it.
+	counted *countCache
+}
+
+// countCache holds countAll's answers by filter set. Searches share it
+// (they hold the index's read lock only), hence its own lock.
+type countCache struct {
+	mu sync.Mutex
+	m  map[string]*countResult
+}
+
+// countResult is one countAll answer. It is shared: read it only.
+type countResult struct {
+	total  int
+	counts facetCounts
+	set    bitset
+}
+
+// maxCounted bounds the filter sets a countCache holds; it starts over
+// when full. At a million facilities each takes about 130 KB.
+const maxCounted = 64
+
+// countKey returns the cache key of a filter set: its masks, in order.
+func countKey(filters []groupFilter) string {
+	b := make([]byte, 0, len(filters)*len(termSet{})*8)
+	for _, f := range filters {
+		for _, w := range f.mask {
+			b = binary.LittleEndian.AppendUint64(b, w)
+		}
+	}
+	return string(b)
+}
+
+// changed clears what was derived from the catalog's contents.
+func (c *catalog) changed() {
+	if c.counted != nil {
+		c.counted.mu.Lock()
+		clear(c.counted.m)
+		c.counted.mu.Unlock()
+	}
 }
 
 // bitset is a set of entry positions.
@@ -215,7 +261,33 @@ func (b bitset) has(i int) bool { return i>>6 < len(b) && b[i>>6]&(1<<(i&63)) !=
 // their (disjunctive) facet counts, and the set of their positions. A
 // filtered group's terms are counted over the facilities that pass every
 // other group's filter.
+//
+// The answer may be shared with other searches: callers must not modify
+// the counts or the set.
 func (c *catalog) countAll(fs *filterSet) (int, facetCounts, bitset) {
+	key := countKey(fs.groups)
+	if c.counted != nil {
+		c.counted.mu.Lock()
+		r, ok := c.counted.m[key]
+		c.counted.mu.Unlock()
+		if ok {
+			return r.total, r.counts, r.set
+		}
+	}
+	total, counts, set := c.countAllNow(fs)
+	if c.counted != nil {
+		c.counted.mu.Lock()
+		if len(c.counted.m) >= maxCounted {
+			clear(c.counted.m)
+		}
+		c.counted.m[key] = &countResult{total, counts, set}
+		c.counted.mu.Unlock()
+	}
+	return total, counts, set
+}
+
+// countAllNow is countAll without the cache.
+func (c *catalog) countAllNow(fs *filterSet) (int, facetCounts, bitset) {
 	filters := fs.groups // the caller handles a region: the term sets do not know it
 	words := len(c.alive)
 	// in[k] holds the facilities that pass filter k: one allocation for
@@ -289,7 +361,7 @@ func (c *catalog) countAll(fs *filterSet) (int, facetCounts, bitset) {
 
 func newCatalog(tb *termBits) *catalog {
 	return &catalog{bits: tb, byID: map[uint64]int32{}, idSeed: maphash.MakeSeed(), grid: geo.NewGrid(gridCellDeg),
-		byTerm: make([]bitset, len(tb.terms))}
+		byTerm: make([]bitset, len(tb.terms)), counted: &countCache{m: map[string]*countResult{}}}
 }
 
 // own returns the facility's terms as listed, without ancestors.
@@ -387,6 +459,7 @@ func (c *catalog) remove(id string) {
 		c.deadBytes += c.arena.recordLen(e.rec)
 		c.unsetID(id, i)
 		c.live--
+		c.changed()
 	}
 }
 
@@ -406,6 +479,7 @@ func (c *catalog) addEntry(id string, own termSet, e entry) {
 	c.entries = append(c.entries, e)
 	c.index(i)
 	c.live++
+	c.changed()
 }
 
 // index records entry i in the term and alive sets.

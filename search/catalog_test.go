@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,5 +123,39 @@ func TestArenaRecords(t *testing.T) {
 		if i < 3 && validRecord(rec[:len(rec)-1], 16) {
 			t.Fatalf("record %d cut short went unnoticed", i)
 		}
+	}
+}
+
+// TestCountAllCache checks that countAll's memo never outlives a change:
+// after every add or removal its answer equals a fresh count.
+func TestCountAllCache(t *testing.T) {
+	tax := directory.DefaultTaxonomy()
+	cat := newCatalog(newTermBits(tax))
+	q := &Query{Filters: map[directory.Group][]string{directory.GroupCare: {"detox"}}}
+	filters := cat.bits.filters(q)
+	steps := []struct {
+		name string
+		f    directory.Facility
+	}{
+		{"add a detox", directory.Facility{ID: "a", Active: true}},
+		{"add another", directory.Facility{ID: "b", Active: true}},
+		{"remove one", directory.Facility{ID: "a"}},
+		{"re-add it elsewhere", directory.Facility{ID: "a", Active: true, Lat: 1}},
+	}
+	for _, st := range steps {
+		f := st.f
+		if f.Active {
+			f.Services.Add(directory.GroupCare, "detox")
+		}
+		cat.countAll(filters) // fill the memo
+		cat.apply(&f)
+		total, counts, set := cat.countAll(filters)
+		wantTotal, wantCounts, wantSet := cat.countAllNow(filters)
+		if total != wantTotal || !slices.Equal(counts, wantCounts) || !slices.Equal(set, wantSet) {
+			t.Fatalf("%s: memo says %d, a fresh count %d", st.name, total, wantTotal)
+		}
+	}
+	if total, _, _ := cat.countAll(filters); total != 2 {
+		t.Fatalf("total %d, want 2", total)
 	}
 }

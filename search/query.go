@@ -659,7 +659,7 @@ func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores map[s
 // smallSet is the size below which a nationwide search measures every
 // match rather than walking the grid outward: with few matches, the rings
 // would cover much of the globe to find them.
-const smallSet = 2048
+const smallSet = 256
 
 // topK keeps the k best matches seen, by cmp, in a heap with the worst
 // on top: a page costs O(n log k), not a sort of every match.

@@ -503,6 +503,23 @@ func (c *catalog) needsCompaction() bool {
 	return pending > max(256, c.live/32) || dead > max(1024, c.live/4)
 }
 
+// finished returns the catalog, just loaded and read by nobody else, ready
+// to search: compacted, or, when it has no dead entries (a load from the
+// store or a snapshot), c itself with every entry put on the grid, which
+// spares a copy of every entry, bitset and id at the peak of a build.
+func (c *catalog) finished() *catalog {
+	if c.live != len(c.entries) {
+		return c.compacted()
+	}
+	pts := make([]orb.Point, len(c.entries))
+	for i := range c.entries {
+		pts[i] = c.entries[i].pt
+	}
+	c.grid.Build(pts)
+	c.gridN = len(c.entries)
+	return c
+}
+
 // compacted returns a copy of the catalog without its dead entries and with
 // every entry on the grid. It only reads c, so searches may go on reading c
 // meanwhile. The copy shares c's arena (whose bytes never change once

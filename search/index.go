@@ -380,7 +380,7 @@ func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facilit
 	if err := ctx.Err(); err != nil {
 		return nil, 0, fmt.Errorf("load directory: %w", err)
 	}
-	return cat.compacted(), seq, nil
+	return cat.finished(), seq, nil
 }
 
 // Rebuild builds a new generation from every record of the source, beside

@@ -241,5 +241,5 @@ func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
 	if _, err := r.r.ReadByte(); err != io.EOF {
 		return nil, 0, errBadSnapshot
 	}
-	return cat.compacted(), seq, nil
+	return cat.finished(), seq, nil
 }

@@ -303,6 +303,19 @@ func lonOverlap(lo, hi, qlo, qhi float64) bool {
 // to how far the caller reads: stopping after the nearest 20 is cheap even
 // with millions of points.
 func (g *Grid) Nearest(center orb.Point, fn func(i int, distKm float64) bool) {
+	g.NearestFiltered(center, nil, fn)
+}
+
+// NearestFiltered is Nearest for only the points keep accepts: keep(i) is
+// asked before the distance is measured, and rejected points never enter
+// the search's heap, so a selective filter costs a test per point, not a
+// distance and a heap operation. A nil keep accepts every point.
+//
+// Where no accepted point is near, the rings grow faster (their step
+// doubles after each ring that reported nothing), so that a search from
+// far out at sea, or for a rare kind of place, crosses the empty cells in
+// a few steps rather than one ring of cells at a time.
+func (g *Grid) NearestFiltered(center orb.Point, keep func(i int) bool, fn func(i int, distKm float64) bool) {
 	clon, clat := center[0], center[1]
 	if len(g.id) == 0 || !validLatLon(clat, clon) {
 		return
@@ -323,6 +336,7 @@ func (g *Grid) Nearest(center orb.Point, fn func(i int, distKm float64) bool) {
 		lonD: cellLon(clon),
 		lat:  clat * degToRad,
 		lon:  clon * degToRad,
+		keep: keep,
 	}
 	q.cos = math.Cos(q.lat)
 	q.sin = math.Sin(q.lat)
@@ -337,8 +351,9 @@ func (g *Grid) Nearest(center orb.Point, fn func(i int, distKm float64) bool) {
 	rowLo, rowHi, half := r0, r0, 0
 	full := false
 	q.scan(r0, r0, c0, c0)
-	for k := 1; ; k++ {
+	for k, step := 1, 1; ; k += step {
 		bound := q.lowerBound(rowLo, rowHi, half, full)
+		reported := false
 		for len(s.heap) > 0 && s.heap[0].distKm <= bound {
 			top := s.pop()
 			if top.block >= 0 {
@@ -347,9 +362,15 @@ func (g *Grid) Nearest(center orb.Point, fn func(i int, distKm float64) bool) {
 				}
 				continue
 			}
+			reported = true
 			if !fn(int(g.id[top.pos]), top.distKm) {
 				return
 			}
+		}
+		if reported {
+			step = 1
+		} else {
+			step = min(2*step, g.nRows)
 		}
 		if rowLo == 0 && rowHi == g.nRows-1 && full {
 			return // everything scanned and, with bound = +Inf, reported
@@ -394,11 +415,15 @@ type nearestQuery struct {
 	lat, lon   float64 // center in radians, as DistanceKm computes them
 	cos, sin   float64 // of lat
 	c0         int     // center's column
+	keep       func(i int) bool
 }
 
-// push puts the point at position p on the heap.
+// push puts the point at position p on the heap, if keep accepts it.
 func (q *nearestQuery) push(p int32) {
 	g := q.g
+	if q.keep != nil && !q.keep(int(g.id[p])) {
+		return
+	}
 	d := haversineKm(q.lat, q.lon, q.cos, g.lat[p], g.lon[p], g.cosLat[p])
 	q.s.push(heapItem{distKm: d, pos: p, block: -1})
 }

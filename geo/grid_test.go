@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/paulmach/orb"
 )
 
@@ -438,5 +439,52 @@ func BenchmarkBuild(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		g.Build(points)
+	}
+}
+
+// TestGridNearestFiltered checks NearestFiltered against brute force for
+// filters from dense to very sparse (where the rings speed up across
+// empty cells): the kept points only, each once, nearest first, and the
+// first k exactly when the caller stops early.
+func TestGridNearestFiltered(t *testing.T) {
+	queries := 40
+	if testing.Short() {
+		queries = 10
+	}
+	for _, tc := range gridCases(t) {
+		for _, every := range []int{1, 3, 50, 997} {
+			t.Run(fmt.Sprintf("%s/one in %d", tc.name, every), func(t *testing.T) {
+				g := mustGrid(t, tc.cellDeg, tc.points)
+				keep := func(i int) bool { return i%every == 0 }
+				var kept []orb.Point
+				for i, p := range tc.points {
+					if keep(i) {
+						kept = append(kept, p)
+					}
+				}
+				rng := rand.New(rand.NewPCG(15, uint64(every)))
+				for range queries {
+					center := randomCenter(rng)
+					k := []int{1, 5, 20, len(kept)}[rng.IntN(4)]
+					seen := map[int]bool{}
+					var got []float64
+					g.NearestFiltered(center, keep, func(i int, d float64) bool {
+						if !keep(i) || seen[i] {
+							t.Fatalf("NearestFiltered(%v) reported %d (kept %v, seen %v)", center, i, keep(i), seen[i])
+						}
+						seen[i] = true
+						if want := DistanceKm(center, tc.points[i]); d != want {
+							t.Fatalf("NearestFiltered(%v) reported %d at %v km, DistanceKm says %v", center, i, d, want)
+						}
+						got = append(got, d)
+						return len(got) < k
+					})
+					want := bruteDistances(kept, center)[:min(k, len(kept))]
+					if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+						t.Fatalf("NearestFiltered(%v) first %d mismatch (-want +got):\n%s", center, k, diff)
+					}
+				}
+			})
+		}
 	}
 }

@@ -2,8 +2,10 @@ package search_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -130,4 +132,36 @@ func BenchmarkTextReal(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkBuildDemo builds the index of a 100,000-facility demo directory
+// from its SQLite store, as `carefinder serve` does on an empty index
+// directory: read the store, fill the catalog, write Bleve. Profile it to
+// see where a build's time and memory go:
+//
+//	go test -run '^$' -bench BuildDemo -benchtime 1x -cpuprofile cpu.out -memprofile mem.out ./search
+func BenchmarkBuildDemo(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	s := mustStore(b, dir)
+	if _, err := s.Import(ctx, data.GenerateDemo(data.DemoOptions{N: 100_000, Seed: 1}), directory.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := range b.N {
+		ix, err := search.Open(ctx, filepath.Join(dir, fmt.Sprintf("index%d", i)), s, directory.DefaultTaxonomy())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := ix.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	// CPU time, unlike wall time, hardly depends on what else the
+	// machine runs.
+	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }

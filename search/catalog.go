@@ -1,7 +1,10 @@
 package search
 
 import (
+	"encoding/binary"
+	"hash/maphash"
 	"math/bits"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -28,6 +31,9 @@ func (s termSet) intersects(o termSet) bool {
 func (s termSet) and(o termSet) termSet {
 	return termSet{s[0] & o[0], s[1] & o[1], s[2] & o[2], s[3] & o[3]}
 }
+func (s termSet) or(o termSet) termSet {
+	return termSet{s[0] | o[0], s[1] | o[1], s[2] | o[2], s[3] | o[3]}
+}
 
 // termBits numbers the taxonomy's terms, group by group: runs holds, in
 // display order, each group's range of bits.
@@ -41,6 +47,8 @@ type termBits struct {
 	valid    termSet // every bit that names a term
 	// analyzer is Bleve's English analyzer, for the catalog's word index.
 	analyzer analysis.Analyzer
+	// anc holds, per bit, the bits of the term's ancestors.
+	anc []termSet
 }
 
 // groupRun is the bits first..end-1 of one group.
@@ -68,8 +76,12 @@ func newTermBits(tax *directory.Taxonomy) *termBits {
 	if len(tb.terms) > len(termSet{})*64 {
 		panic("search: taxonomy has more terms than termSet holds; widen termSet")
 	}
-	for b := range tb.terms {
+	tb.anc = make([]termSet, len(tb.terms))
+	for b, ref := range tb.terms {
 		tb.valid.add(b)
+		for _, a := range tax.Ancestors(ref.Group, ref.Slug)[1:] {
+			tb.anc[b].add(tb.bit[directory.TermRef{Group: ref.Group, Slug: a}])
+		}
 	}
 	return tb
 }
@@ -111,22 +123,32 @@ func (t tristate) ptr() *bool {
 }
 
 // entry is one facility in the catalog: what search needs to find, filter
-// and order it, and a summary to show it by. A dead entry (a facility since
-// changed or removed) has no summary.
+// and order it, and where its record is. It holds no pointers, so that a
+// catalog of a million entries gives the garbage collector nothing to
+// walk: the strings (id, name, address, phones…) are in the catalog's
+// arena, read by position through accessors (catalog.id, catalog.name,
+// catalog.facility…). A dead entry (a facility since changed or removed)
+// keeps its place until the next compaction.
+//
+// An entry is 64 bytes: the terms as the facility lists them (not
+// expanded), needed only to show it, are in its record.
 type entry struct {
-	id      string
-	pt      orb.Point
-	terms   termSet // offered terms, expanded with their ancestors
-	nameKey string
-	sum     *summary
+	pt    orb.Point
+	terms termSet // offered terms, expanded with their ancestors
+	// rec locates the entry's record in the arena (see ref).
+	rec     uint64
+	open247 tristate
+	dead    bool
 }
 
-func (e *entry) alive() bool { return e.sum != nil }
+func (e *entry) alive() bool { return !e.dead }
 
 // summary is the part of a facility a result shows: everything a person
 // needs to pick a place and call it. Descriptions, hours and the like are
 // left to the store, which serves the full record; keeping them out keeps
-// a million facilities in memory affordable.
+// a million facilities in memory affordable. A summary is only passed
+// around while an entry is added; the catalog keeps it as a record in its
+// arena (see appendRecord).
 type summary struct {
 	name         string
 	alternates   []string // program or site names, shown as a subtitle
@@ -144,13 +166,27 @@ type summary struct {
 // the grid; later ones (recent changes) are scanned one by one until the
 // next compaction. A changed facility's old entry is marked dead and a new
 // one appended. A catalog is not safe for concurrent use; Index guards it.
+//
+// Nothing in it that grows with the directory holds a pointer, bar the
+// arena's list of chunks (one per megabyte): entries, the id map (keyed by
+// a hash of the id, checked against the arena), the grid and the bitsets
+// are all flat.
 type catalog struct {
 	bits    *termBits
 	entries []entry
-	byID    map[string]int32
-	grid    *geo.Grid
-	gridN   int
-	live    int
+	arena   arena
+	// byID maps the hash of an id (see idHash) to its live entry; the few
+	// ids whose hash another live id already has are in idClash instead.
+	byID    map[uint64]int32
+	idClash map[string]int32
+	idSeed  maphash.Seed
+	// hashID, when set, replaces the hash of ids: tests make clashes so.
+	hashID func(string) uint64
+	grid   *geo.Grid
+	gridN  int
+	live   int
+	// deadBytes is how much of the arena dead entries' records take.
+	deadBytes int
 
 	// byTerm holds, for each term bit, the set of entry positions that
 	// offer it (ancestors included), and alive the positions of live
@@ -161,6 +197,49 @@ type catalog struct {
 
 	// words is the word index of the entries' text, by position.
 	words *wordIndex
+	// counted memoizes countAll, which depends on the filters alone: at a
+	// million facilities a nationwide count reads every term's bitset
+	// (some 20 MB), and searches repeat a few filter sets. Every change
+	// to the catalog clears it.
+	counted *countCache
+}
+
+// countCache holds countAll's answers by filter set. Searches share it
+// (they hold the index's read lock only), hence its own lock.
+type countCache struct {
+	mu sync.Mutex
+	m  map[string]*countResult
+}
+
+// countResult is one countAll answer. It is shared: read it only.
+type countResult struct {
+	total  int
+	counts facetCounts
+	set    bitset
+}
+
+// maxCounted bounds the filter sets a countCache holds; it starts over
+// when full. At a million facilities each takes about 130 KB.
+const maxCounted = 64
+
+// countKey returns the cache key of a filter set: its masks, in order.
+func countKey(filters []groupFilter) string {
+	b := make([]byte, 0, len(filters)*len(termSet{})*8)
+	for _, f := range filters {
+		for _, w := range f.mask {
+			b = binary.LittleEndian.AppendUint64(b, w)
+		}
+	}
+	return string(b)
+}
+
+// changed clears what was derived from the catalog's contents.
+func (c *catalog) changed() {
+	if c.counted != nil {
+		c.counted.mu.Lock()
+		clear(c.counted.m)
+		c.counted.mu.Unlock()
+	}
 }
 
 // bitset is a set of entry positions.
@@ -179,38 +258,73 @@ func (b bitset) clear(i int) {
 	}
 }
 
+func (b bitset) has(i int) bool { return i>>6 < len(b) && b[i>>6]&(1<<(i&63)) != 0 }
+
 // countAll returns how many facilities pass the filters, nationwide,
 // their (disjunctive) facet counts, and the set of their positions. A
 // filtered group's terms are counted over the facilities that pass every
 // other group's filter.
+//
+// The answer may be shared with other searches: callers must not modify
+// the counts or the set.
 func (c *catalog) countAll(fs *filterSet) (int, facetCounts, bitset) {
+	key := countKey(fs.groups)
+	if c.counted != nil {
+		c.counted.mu.Lock()
+		r, ok := c.counted.m[key]
+		c.counted.mu.Unlock()
+		if ok {
+			return r.total, r.counts, r.set
+		}
+	}
+	total, counts, set := c.countAllNow(fs)
+	if c.counted != nil {
+		c.counted.mu.Lock()
+		if len(c.counted.m) >= maxCounted {
+			clear(c.counted.m)
+		}
+		c.counted.m[key] = &countResult{total, counts, set}
+		c.counted.mu.Unlock()
+	}
+	return total, counts, set
+}
+
+// countAllNow is countAll without the cache.
+func (c *catalog) countAllNow(fs *filterSet) (int, facetCounts, bitset) {
 	filters := fs.groups // the caller handles a region: the term sets do not know it
-	// in[k] holds the facilities that pass filter k.
+	words := len(c.alive)
+	// in[k] holds the facilities that pass filter k: one allocation for
+	// every filter's set and the two sets below.
+	scratch := make(bitset, (len(filters)+2)*words)
 	in := make([]bitset, len(filters))
 	for k, flt := range filters {
-		in[k] = make(bitset, len(c.alive))
-		for b := range c.bits.terms {
-			if flt.mask.has(b) {
-				for w, x := range c.byTerm[b][:min(len(c.byTerm[b]), len(c.alive))] {
-					in[k][w] |= x
+		in[k] = scratch[k*words : (k+1)*words : (k+1)*words]
+		for w, word := range flt.mask {
+			for word != 0 {
+				b := w*64 + bits.TrailingZeros64(word)
+				word &= word - 1
+				dst := in[k]
+				for i, x := range c.byTerm[b][:min(len(c.byTerm[b]), words)] {
+					dst[i] |= x
 				}
 			}
 		}
 	}
-	// and returns alive ∩ every in[k] but skip's (skip -1: all).
-	and := func(dst bitset, skip int) bitset {
-		dst = append(dst[:0], c.alive...)
+	// and sets dst to alive ∩ every in[k] but skip's (skip -1: all).
+	and := func(dst bitset, skip int) {
+		copy(dst, c.alive)
 		for k := range in {
 			if k == skip {
 				continue
 			}
+			src := in[k][:len(dst)]
 			for w := range dst {
-				dst[w] &= in[k][w]
+				dst[w] &= src[w]
 			}
 		}
-		return dst
 	}
-	f := and(nil, -1)
+	f := scratch[len(filters)*words : (len(filters)+1)*words : (len(filters)+1)*words]
+	and(f, -1)
 	total := 0
 	for _, x := range f {
 		total += bits.OnesCount64(x)
@@ -218,32 +332,29 @@ func (c *catalog) countAll(fs *filterSet) (int, facetCounts, bitset) {
 	counts := make(facetCounts, len(c.bits.terms))
 	count := func(b int, over bitset) {
 		set := c.byTerm[b]
+		set = set[:min(len(set), len(over))]
+		over = over[:len(set)]
 		n := 0
-		for w, x := range set[:min(len(set), len(over))] {
+		for w, x := range set {
 			n += bits.OnesCount64(x & over[w])
 		}
 		counts[b] = n
 	}
 	// Which filter, if any, each bit's group has.
-	owner := make([]int, len(c.bits.terms))
-	for b := range owner {
-		owner[b] = -1
-		for k, flt := range filters {
-			if flt.group.has(b) {
-				owner[b] = k
-			}
-		}
+	var owned termSet
+	for _, flt := range filters {
+		owned = owned.or(flt.group)
 	}
 	for b := range c.byTerm {
-		if owner[b] < 0 {
+		if !owned.has(b) {
 			count(b, f)
 		}
 	}
-	var except bitset
-	for k := range filters {
-		except = and(except, k)
+	except := scratch[(len(filters)+1)*words:]
+	for k, flt := range filters {
+		and(except, k)
 		for b := range c.byTerm {
-			if owner[b] == k {
+			if flt.group.has(b) {
 				count(b, except)
 			}
 		}
@@ -252,7 +363,8 @@ func (c *catalog) countAll(fs *filterSet) (int, facetCounts, bitset) {
 }
 
 func newCatalog(tb *termBits) *catalog {
-	return &catalog{bits: tb, byID: map[string]int32{}, grid: geo.NewGrid(gridCellDeg), byTerm: make([]bitset, len(tb.terms)),
+	return &catalog{bits: tb, byID: map[uint64]int32{}, idSeed: maphash.MakeSeed(), grid: geo.NewGrid(gridCellDeg),
+		byTerm: make([]bitset, len(tb.terms)), counted: &countCache{m: map[string]*countResult{}},
 		words: newWordIndex(tb.analyzer)}
 }
 
@@ -272,11 +384,11 @@ func (tb *termBits) own(f *directory.Facility) termSet {
 // expand adds every term's ancestors.
 func (tb *termBits) expand(own termSet) termSet {
 	out := own
-	for b, ref := range tb.terms {
-		if own.has(b) {
-			for _, a := range tb.tax.Ancestors(ref.Group, ref.Slug)[1:] {
-				out.add(tb.bit[directory.TermRef{Group: ref.Group, Slug: a}])
-			}
+	for w, word := range own {
+		for word != 0 {
+			b := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			out = out.or(tb.anc[b])
 		}
 	}
 	return out
@@ -296,24 +408,84 @@ func (c *catalog) apply(f *directory.Facility) {
 	c.words.add(len(c.entries)-1, f)
 }
 
+// idHash is the key of an id in byID.
+func (c *catalog) idHash(id string) uint64 {
+	if c.hashID != nil {
+		return c.hashID(id)
+	}
+	return maphash.String(c.idSeed, id)
+}
+
+// lookup returns the position of the live entry with the given id.
+func (c *catalog) lookup(id string) (int32, bool) {
+	if i, ok := c.byID[c.idHash(id)]; ok && c.id(int(i)) == id {
+		return i, true
+	}
+	i, ok := c.idClash[id]
+	return i, ok
+}
+
+// setID records entry i as id's live entry; id has none yet.
+func (c *catalog) setID(id string, i int32) {
+	h := c.idHash(id)
+	if _, taken := c.byID[h]; taken {
+		if c.idClash == nil {
+			c.idClash = map[string]int32{}
+		}
+		c.idClash[id] = i
+		return
+	}
+	c.byID[h] = i
+}
+
+// unsetID forgets id's live entry, i.
+func (c *catalog) unsetID(id string, i int32) {
+	if _, ok := c.idClash[id]; ok {
+		delete(c.idClash, id)
+		return
+	}
+	h := c.idHash(id)
+	delete(c.byID, h)
+	// An id that clashed with this one takes its place.
+	for other, j := range c.idClash {
+		if c.idHash(other) == h {
+			delete(c.idClash, other)
+			c.byID[h] = j
+			break
+		}
+	}
+}
+
 func (c *catalog) remove(id string) {
-	if i, ok := c.byID[id]; ok {
+	if i, ok := c.lookup(id); ok {
 		c.alive.clear(int(i))
-		c.entries[i].sum = nil
+		e := &c.entries[i]
+		e.dead = true
+		c.deadBytes += c.arena.recordLen(e.rec)
 		c.words.remove(int(i))
-		delete(c.byID, id)
+		c.unsetID(id, i)
 		c.live--
+		c.changed()
 	}
 }
 
 func (c *catalog) add(id string, pt orb.Point, sum *summary) {
 	c.remove(id)
-	c.byID[id] = int32(len(c.entries))
-	c.entries = append(c.entries, entry{
-		id: id, pt: pt, terms: c.bits.expand(sum.own), nameKey: sortName(sum.name), sum: sum,
-	})
-	c.index(len(c.entries) - 1)
+	rec := c.arena.add(func(b []byte) []byte { return appendRecord(b, id, sum) })
+	c.addEntry(id, sum.own, entry{pt: pt, open247: sum.open247, rec: rec})
+}
+
+// addEntry appends e, whose record is in the arena already, as id's live
+// entry; own are the terms its record lists. Every entry comes in through
+// here.
+func (c *catalog) addEntry(id string, own termSet, e entry) {
+	e.terms = c.bits.expand(own)
+	i := len(c.entries)
+	c.setID(id, int32(i))
+	c.entries = append(c.entries, e)
+	c.index(i)
 	c.live++
+	c.changed()
 }
 
 // index records entry i in the term and alive sets.
@@ -337,30 +509,59 @@ func (c *catalog) needsCompaction() bool {
 	return pending > max(256, c.live/32) || dead > max(1024, c.live/4)
 }
 
+// finished returns the catalog, just loaded and read by nobody else, ready
+// to search: compacted, or, when it has no dead entries (a load from the
+// store or a snapshot), c itself with every entry put on the grid, which
+// spares a copy of every entry, bitset and id at the peak of a build.
+func (c *catalog) finished() *catalog {
+	if c.live != len(c.entries) {
+		return c.compacted()
+	}
+	pts := make([]orb.Point, len(c.entries))
+	for i := range c.entries {
+		pts[i] = c.entries[i].pt
+	}
+	c.grid.Build(pts)
+	c.gridN = len(c.entries)
+	return c
+}
+
 // compacted returns a copy of the catalog without its dead entries and with
 // every entry on the grid. It only reads c, so searches may go on reading c
-// meanwhile; entries share their summaries with c.
+// meanwhile. The copy shares c's arena (whose bytes never change once
+// written) unless dead records take much of it.
 func (c *catalog) compacted() *catalog {
 	n := newCatalog(c.bits)
+	n.idSeed, n.hashID = c.idSeed, c.hashID
 	n.entries = make([]entry, 0, c.live)
 	keep := make([]int32, 0, c.live)
-	for i, e := range c.entries {
-		if e.alive() {
-			n.entries = append(n.entries, e)
+	for i := range c.entries {
+		if c.entries[i].alive() {
+			n.entries = append(n.entries, c.entries[i])
 			keep = append(keep, int32(i))
 		}
 	}
 	n.words = c.words.remap(keep)
+	if c.deadBytes > c.arena.size/4 {
+		for i := range n.entries {
+			e := &n.entries[i]
+			rec := c.arena.record(e.rec)
+			e.rec = n.arena.add(func(b []byte) []byte { return append(b, rec...) })
+		}
+	} else {
+		n.arena = c.arena.share()
+		n.arena.size -= c.deadBytes
+	}
 	n.live = len(n.entries)
-	n.byID = make(map[string]int32, n.live)
+	n.byID = make(map[uint64]int32, n.live)
 	n.alive = make(bitset, 0, (n.live+63)/64)
 	for b := range n.byTerm {
 		n.byTerm[b] = make(bitset, 0, (n.live+63)/64)
 	}
 	pts := make([]orb.Point, n.live)
-	for i, e := range n.entries {
-		n.byID[e.id] = int32(i)
-		pts[i] = e.pt
+	for i := range n.entries {
+		n.setID(n.id(i), int32(i))
+		pts[i] = n.entries[i].pt
 		n.index(i)
 	}
 	n.grid.Build(pts)
@@ -368,12 +569,46 @@ func (c *catalog) compacted() *catalog {
 	return n
 }
 
-// facility returns the summary of entry e as a Facility. Slices in it may
-// be shared with the catalog: callers must not modify them.
-func (c *catalog) facility(e *entry) *directory.Facility {
-	s := e.sum
+// id returns the id of entry i.
+func (c *catalog) id(i int) string { return c.arena.str(c.entries[i].rec, recID) }
+
+// nameKey returns the key entry i is sorted by when sorted by name.
+func (c *catalog) nameKey(i int) string { return c.arena.str(c.entries[i].rec, recNameKey) }
+
+// state returns the state of entry i's address.
+func (c *catalog) state(i int) string { return c.arena.str(c.entries[i].rec, recState) }
+
+// name returns the name of entry i.
+func (c *catalog) name(i int) string { return c.arena.str(c.entries[i].rec, recName) }
+
+// summary returns what entry i's record holds. Its strings are read from
+// the arena without copying.
+func (c *catalog) summary(i int) (id string, s summary) {
+	e := &c.entries[i]
+	r := c.arena.reader(e.rec)
+	id = r.str()
+	r.str() // the name key
+	s.address.State = r.str()
+	s.name = r.str()
+	s.alternates = r.strs()
+	s.address.Lines = r.strs()
+	for _, p := range []*string{&s.address.City, &s.address.ZIP, &s.phones.Intake, &s.phones.Main,
+		&s.phones.Hotline, &s.website, &s.source, &s.sourceID, &s.lastVerified} {
+		*p = r.str()
+	}
+	s.own = r.termSet()
+	s.open247 = e.open247
+	return id, s
+}
+
+// facility returns the summary of entry i as a Facility. Its strings are
+// shared with the catalog; that is safe, for the arena never changes a
+// byte once written.
+func (c *catalog) facility(i int) *directory.Facility {
+	id, s := c.summary(i)
+	e := &c.entries[i]
 	f := &directory.Facility{
-		ID: e.id, Name: s.name, AlternateNames: s.alternates, Address: s.address, Lat: e.pt[1], Lon: e.pt[0], Phones: s.phones,
+		ID: id, Name: s.name, AlternateNames: s.alternates, Address: s.address, Lat: e.pt[1], Lon: e.pt[0], Phones: s.phones,
 		Website: s.website, Open247: s.open247.ptr(), Active: true,
 		Provenance: directory.Provenance{Source: s.source, SourceID: s.sourceID, LastVerified: s.lastVerified},
 	}
@@ -399,11 +634,11 @@ func (c *catalog) facility(e *entry) *directory.Facility {
 
 // get returns the summary of the active facility with the given id.
 func (c *catalog) get(id string) (*directory.Facility, bool) {
-	i, ok := c.byID[id]
+	i, ok := c.lookup(id)
 	if !ok {
 		return nil, false
 	}
-	return c.facility(&c.entries[i]), true
+	return c.facility(int(i)), true
 }
 
 // facetCounts counts, per term bit, the entries that carry it.

@@ -35,7 +35,7 @@ func TextScoresBoth(ix *Index, q Query) (words, bleve map[string]float64, err er
 	defer g.mu.RUnlock()
 	words, bleve = map[string]float64{}, map[string]float64{}
 	for _, h := range g.cat.textHits(&q, g.cat.words.compile(q.Text, ix.labels, ix.bits)) {
-		words[g.cat.entries[h.pos].id] = h.score
+		words[g.cat.id(int(h.pos))] = h.score
 	}
 	all, err := ix.textScores(context.Background(), g, &q)
 	if err != nil {
@@ -43,9 +43,9 @@ func TextScoresBoth(ix *Index, q Query) (words, bleve map[string]float64, err er
 	}
 	filters := ix.bits.filters(&q)
 	for _, h := range all {
-		e := &g.cat.entries[h.pos]
-		if e.nearly(filters) && geo.DistanceKm(q.Center, e.pt) <= q.RadiusKm {
-			bleve[e.id] = h.score
+		i := int(h.pos)
+		if g.cat.nearly(i, filters) && geo.DistanceKm(q.Center, g.cat.entries[i].pt) <= q.RadiusKm {
+			bleve[g.cat.id(i)] = h.score
 		}
 	}
 	return words, bleve, nil

@@ -277,11 +277,8 @@ func openBleve(path string) (bleve.Index, int64, error) {
 	return idx, seq, nil
 }
 
-// newBleve creates an empty Bleve index at path. Geopoints keep Bleve's
-// default encoding: the S2 plugin (faster for geo queries, shared/BLEVE.md)
-// races with itself on concurrent bounding-box queries (seen with -race in
-// blevesearch/geo's RegionTermIndexer), and this index only uses a box to
-// narrow text matches; the catalog does the geo search.
+// newBleve creates an empty Bleve index at path. It indexes no geopoint:
+// the catalog does the geo search (see newMapping).
 func newBleve(path string) (bleve.Index, error) {
 	os.RemoveAll(path)
 	idx, err := bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, map[string]any{
@@ -300,28 +297,86 @@ func newBleve(path string) (bleve.Index, error) {
 // loadCatalog reads every facility from the source into a fresh catalog;
 // each page is also passed to also, when set. It returns the catalog and
 // the last sequence number read.
+//
+// The three run side by side, a page or two apart: one goroutine reads
+// the store, this one fills the catalog, and another calls also (the
+// Bleve batches of a rebuild), each page in order.
 func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facility, int64) error) (*catalog, int64, error) {
-	cat := newCatalog(ix.bits)
-	var seq int64
-	for {
-		fs, err := ix.src.ChangedSince(ctx, seq, changesPage)
-		if err != nil {
-			return nil, 0, fmt.Errorf("load directory: %w", err)
-		}
-		if len(fs) == 0 {
-			break
-		}
-		for _, f := range fs {
-			cat.apply(f)
-		}
-		seq = fs[len(fs)-1].Seq
-		if also != nil {
-			if err := also(fs, seq); err != nil {
-				return nil, 0, err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type page struct {
+		fs   []*directory.Facility
+		last int64
+	}
+	read := make(chan page, 2)
+	var readErr error
+	go func() {
+		defer close(read)
+		var seq int64
+		for {
+			fs, err := ix.src.ChangedSince(ctx, seq, changesPage)
+			if err != nil {
+				readErr = fmt.Errorf("load directory: %w", err)
+				return
+			}
+			if len(fs) == 0 {
+				return
+			}
+			seq = fs[len(fs)-1].Seq
+			select {
+			case read <- page{fs, seq}:
+			case <-ctx.Done():
+				return
 			}
 		}
+	}()
+	var (
+		indexed  chan page
+		alsoErr  error
+		alsoDone = make(chan struct{})
+	)
+	if also != nil {
+		indexed = make(chan page, 1)
+		go func() {
+			defer close(alsoDone)
+			for p := range indexed {
+				if alsoErr != nil {
+					continue // drain
+				}
+				if alsoErr = also(p.fs, p.last); alsoErr != nil {
+					cancel() // stop reading
+				}
+			}
+		}()
+	} else {
+		close(alsoDone)
 	}
-	return cat.compacted(), seq, nil
+	cat := newCatalog(ix.bits)
+	var seq int64
+	for p := range read {
+		for _, f := range p.fs {
+			cat.apply(f)
+		}
+		seq = p.last
+		if indexed != nil {
+			indexed <- p
+		}
+	}
+	if indexed != nil {
+		close(indexed)
+	}
+	<-alsoDone
+	// Both goroutines are done: their errors may be read.
+	if alsoErr != nil {
+		return nil, 0, alsoErr
+	}
+	if readErr != nil {
+		return nil, 0, readErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, fmt.Errorf("load directory: %w", err)
+	}
+	return cat.finished(), seq, nil
 }
 
 // Rebuild builds a new generation from every record of the source, beside
@@ -713,7 +768,7 @@ func (ix *Index) textScores(ctx context.Context, g *generation, q *Query) ([]tex
 	}
 	scores := make([]textHit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		if i, ok := g.cat.byID[h.ID]; ok {
+		if i, ok := g.cat.lookup(h.ID); ok {
 			scores = append(scores, textHit{pos: i, score: h.Score})
 		}
 	}

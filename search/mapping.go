@@ -1,10 +1,10 @@
 // Package search indexes the directory for filtered geo-search. A Bleve
-// index on disk holds the text, keyword and geopoint fields and answers the
-// text part of a nationwide query; a derived in-memory catalog of every
-// active facility (points on a grid, taxonomy terms as bit sets, a word
-// index of its text) answers location, filters, facets and ordering
-// exactly, with haversine distances, and the text within a radius, with
-// Bleve's own matching and scoring. Both are
+// index on disk holds the text and keyword fields and answers the text part
+// of a nationwide query; a derived in-memory catalog of every active
+// facility (points on a grid, taxonomy terms as bit sets, records in a byte
+// arena, a word index of its text) answers location, filters, facets and
+// ordering exactly, with haversine distances, and the text within a radius,
+// with Bleve's own matching and scoring. Both are
 // derived from the directory store and kept in step with its change
 // sequence; either can be rebuilt at any time.
 //
@@ -24,22 +24,27 @@ import (
 
 // mappingVersion changes whenever the mapping or the document layout does;
 // an index built with another version is rebuilt on open.
-const mappingVersion = "carefinder-facility-v5"
+const mappingVersion = "carefinder-facility-v6"
 
 // Bleve field names.
 const (
 	fieldName       = "name"
-	fieldAltNames   = "alternate_names"
 	fieldAll        = "all"
-	fieldNameSort   = "name_sort"
-	fieldLocation   = "location"
 	docTypeFacility = "facility"
 )
 
 // newMapping returns the Bleve mapping for facilities: English-analyzed text
-// fields, one keyword field per taxonomy group (terms expanded with their
-// ancestors), and a geopoint. Nothing is stored; records come from the
-// catalog, so the index stays small.
+// fields, and one keyword field per taxonomy group (terms expanded with
+// their ancestors). Nothing is stored; records come from the catalog, so
+// the index stays small.
+//
+// Only what textQuery asks for is indexed: the name (a boost for words in
+// it) and all (names, alternate names, address, description…) as text, and
+// the group fields (service labels become term queries on them). The
+// catalog does location, order and filters, so no geopoint, sort key or
+// separate alternate-names field is indexed (mapping v5 had them; indexing
+// a geopoint was a good part of a build). internal/bench's bleve engine
+// builds its own index with its own mapping.
 func newMapping() mapping.IndexMapping {
 	text := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
@@ -58,16 +63,10 @@ func newMapping() mapping.IndexMapping {
 	}
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(fieldName, text())
-	doc.AddFieldMappingsAt(fieldAltNames, text())
 	doc.AddFieldMappingsAt(fieldAll, text())
-	doc.AddFieldMappingsAt(fieldNameSort, kw())
 	for _, g := range directory.Groups() {
 		doc.AddFieldMappingsAt(string(g), kw())
 	}
-	loc := bleve.NewGeoPointFieldMapping()
-	loc.Store = false
-	loc.IncludeInAll = false
-	doc.AddFieldMappingsAt(fieldLocation, loc)
 
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
@@ -85,13 +84,8 @@ func newMapping() mapping.IndexMapping {
 // bleveDoc is the document indexed for a facility.
 func bleveDoc(f *directory.Facility, tax *directory.Taxonomy) map[string]any {
 	doc := map[string]any{
-		"_type":       docTypeFacility,
-		fieldName:     f.Name,
-		fieldNameSort: sortName(f.Name),
-		fieldLocation: []float64{f.Lon, f.Lat},
-	}
-	if len(f.AlternateNames) > 0 {
-		doc[fieldAltNames] = strings.Join(f.AlternateNames, " \n ")
+		"_type":   docTypeFacility,
+		fieldName: f.Name,
 	}
 	for _, g := range directory.Groups() {
 		if terms := expandTerms(tax, g, f.Services.Get(g)); len(terms) > 0 {

@@ -266,33 +266,51 @@ func decodeCursor(s string, fp uint64) (cursor, error) {
 	return c, nil
 }
 
-// match is a facility that passed every condition.
+// match is a facility that passed every condition, by its position in the
+// catalog, or (i < 0) the position a cursor names, with its id and name
+// key.
 type match struct {
-	e     *entry
-	dist  float64
-	score float64
+	i           int32
+	dist, score float64
+	id, nameKey string // of a cursor only: a facility's are in the catalog
+}
+
+// matchID returns m's id.
+func (c *catalog) matchID(m *match) string {
+	if m.i < 0 {
+		return m.id
+	}
+	return c.id(int(m.i))
+}
+
+// matchNameKey returns m's name key.
+func (c *catalog) matchNameKey(m *match) string {
+	if m.i < 0 {
+		return m.nameKey
+	}
+	return c.nameKey(int(m.i))
 }
 
 // less orders matches for sort s; ties always end with the id.
-func less(s Sort, a, b *match) int {
+func (c *catalog) less(s Sort, a, b *match) int {
 	switch s {
 	case SortDistance:
-		if c := cmp.Compare(a.dist, b.dist); c != 0 {
-			return c
+		if o := cmp.Compare(a.dist, b.dist); o != 0 {
+			return o
 		}
 	case SortRelevance:
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
+		if o := cmp.Compare(b.score, a.score); o != 0 {
+			return o
 		}
-		if c := cmp.Compare(a.dist, b.dist); c != 0 {
-			return c
+		if o := cmp.Compare(a.dist, b.dist); o != 0 {
+			return o
 		}
 	case SortName:
-		if c := strings.Compare(a.e.nameKey, b.e.nameKey); c != 0 {
-			return c
+		if o := strings.Compare(c.matchNameKey(a), c.matchNameKey(b)); o != 0 {
+			return o
 		}
 	}
-	return strings.Compare(a.e.id, b.e.id)
+	return strings.Compare(c.matchID(a), c.matchID(b))
 }
 
 // groupFilter is one group's filter as bits: a facility passes it if it
@@ -311,14 +329,16 @@ type filterSet struct {
 	region *Region
 }
 
-// inRegion reports whether e is inside the query's region, if it has one.
-func (e *entry) inRegion(r *Region) bool {
-	return r == nil || r.Contains(e.sum.address.State, e.pt)
+// inRegion reports whether entry i is inside the query's region, if it has
+// one.
+func (c *catalog) inRegion(i int, r *Region) bool {
+	return r == nil || r.Contains(c.state(i), c.entries[i].pt)
 }
 
-// passes reports whether e is alive, inside the region, and offers, in
-// every filtered group, one of the terms asked for.
-func (e *entry) passes(filters *filterSet) bool {
+// passes reports whether entry i is alive, inside the region, and offers,
+// in every filtered group, one of the terms asked for.
+func (c *catalog) passes(i int, filters *filterSet) bool {
+	e := &c.entries[i]
 	if !e.alive() {
 		return false
 	}
@@ -327,15 +347,16 @@ func (e *entry) passes(filters *filterSet) bool {
 			return false
 		}
 	}
-	return e.inRegion(filters.region)
+	return c.inRegion(i, filters.region)
 }
 
 // missed returns the filter e fails: -1 when it passes every one, the
 // index of the one it fails, or -2 when it fails two or more (or is dead).
 // A facility that fails exactly one group's filter still counts in that
 // group's (disjunctive) facets.
-func (e *entry) missed(filters *filterSet) int {
-	if !e.alive() || !e.inRegion(filters.region) {
+func (c *catalog) missed(i int, filters *filterSet) int {
+	e := &c.entries[i]
+	if !e.alive() || !c.inRegion(i, filters.region) {
 		return -2
 	}
 	miss := -1
@@ -352,13 +373,14 @@ func (e *entry) missed(filters *filterSet) int {
 
 // nearly reports whether e is alive and fails at most one filter: it then
 // counts in the facets, and so must be visited.
-func (e *entry) nearly(filters *filterSet) bool { return e.missed(filters) != -2 }
+func (c *catalog) nearly(i int, filters *filterSet) bool { return c.missed(i, filters) != -2 }
 
 // tally counts e in the facets: every term it offers when it passes every
 // filter (and then reports true: it is a match), else, when it fails one
 // group's filter only, the terms it offers in that group.
-func (fc facetCounts) tally(e *entry, filters *filterSet) bool {
-	switch m := e.missed(filters); m {
+func (fc facetCounts) tally(c *catalog, i int, filters *filterSet) bool {
+	e := &c.entries[i]
+	switch m := c.missed(i, filters); m {
 	case -1:
 		fc.add(e.terms)
 		return true
@@ -401,7 +423,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 		if err != nil {
 			return nil, err
 		}
-		after = &match{e: &entry{id: cur.ID, nameKey: cur.N}, dist: cur.D, score: cur.R}
+		after = &match{i: -1, id: cur.ID, nameKey: cur.N, dist: cur.D, score: cur.R}
 		if !q.HasLocation {
 			after.dist = math.NaN() // as every match's is
 		}
@@ -409,39 +431,43 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	filters := c.bits.filters(q)
 	counts := make(facetCounts, len(c.bits.terms))
 	total := 0
-	top := newTopK(q.Limit+1, func(a, b *match) int { return less(q.Sort, a, b) })
-	passes := func(e *entry) bool { return e.passes(filters) }
-	nearly := func(e *entry) bool { return e.nearly(filters) }
+	order := func(a, b *match) int { return c.less(q.Sort, a, b) }
+	top := newTopK(q.Limit+1, order)
+	// offer keeps a match if it comes after the cursor, and reports
+	// whether it did.
+	offer := func(m match) bool {
+		if after == nil || order(&m, after) > 0 {
+			top.push(m)
+			return true
+		}
+		return false
+	}
 	// consider takes a facility within the radius that passes the filters
 	// or fails one: it is counted in the facets, and kept if it matches.
-	consider := func(e *entry, dist, score float64) {
-		if !counts.tally(e, filters) {
+	consider := func(i int, dist, score float64) {
+		if !counts.tally(c, i, filters) {
 			return
 		}
 		total++
-		m := match{e: e, dist: dist, score: score}
-		if after != nil && less(q.Sort, &m, after) <= 0 {
-			return
-		}
-		top.push(m)
+		offer(match{i: int32(i), dist: dist, score: score})
 	}
 	noDist := math.NaN()
 	switch {
 	case textScores != nil:
 		// Text narrows the set most: visit only the facilities it matched.
 		for _, h := range textScores {
-			e := &c.entries[h.pos]
-			if !nearly(e) {
+			i := int(h.pos)
+			if !c.nearly(i, filters) {
 				continue
 			}
 			d := noDist
 			if q.HasLocation {
-				d = geo.DistanceKm(q.Center, e.pt)
+				d = geo.DistanceKm(q.Center, c.entries[i].pt)
 				if q.RadiusKm > 0 && d > q.RadiusKm {
 					continue
 				}
 			}
-			consider(e, d, h.score)
+			consider(i, d, h.score)
 		}
 	case q.HasLocation && q.RadiusKm == 0 && q.Sort == SortDistance && q.Region == nil:
 		// Nearest first, nationwide: the total and facets need the whole
@@ -451,74 +477,31 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 		// from the grid, in order of distance.
 		var set bitset
 		total, counts, set = c.countAll(filters)
-		offer := func(e *entry, d float64) {
-			m := match{e: e, dist: d}
-			if after == nil || less(q.Sort, &m, after) > 0 {
-				top.push(m)
-			}
-		}
-		if total <= smallSet {
-			for w, word := range set {
-				for word != 0 {
-					e := &c.entries[w*64+bits.TrailingZeros64(word)]
-					offer(e, geo.DistanceKm(q.Center, e.pt))
-					word &= word - 1
-				}
-			}
-			break
-		}
-		onGrid := total
-		for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
-			if e := &c.entries[i]; passes(e) {
-				onGrid--
-				offer(e, geo.DistanceKm(q.Center, e.pt))
-			}
-		}
-		need, got, seen, cut := q.Limit+1, 0, 0, 0.0
-		c.grid.Nearest(q.Center, func(i int, d float64) bool {
-			if got >= need && d > cut {
-				return false // ties with the last one needed are all kept
-			}
-			e := &c.entries[i]
-			if !passes(e) {
-				return true
-			}
-			seen++
-			m := match{e: e, dist: d}
-			if after == nil || less(q.Sort, &m, after) > 0 {
-				top.push(m)
-				if got++; got == need {
-					cut = d
-				}
-			}
-			return seen < onGrid // every match seen: the rings need go no further
-		})
+		c.nearestOf(q.Center, set, total, q.Limit+1, offer)
 	case q.HasLocation && q.RadiusKm > 0:
-		keep := func(i int) bool { return nearly(&c.entries[i]) }
+		keep := func(i int) bool { return c.nearly(i, filters) }
 		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
-			consider(&c.entries[i], d, 0)
+			consider(i, d, 0)
 			return true
 		})
 		for i := c.gridN; i < len(c.entries); i++ {
-			e := &c.entries[i]
-			if !nearly(e) {
+			if !c.nearly(i, filters) {
 				continue
 			}
-			if d := geo.DistanceKm(q.Center, e.pt); d <= q.RadiusKm {
-				consider(e, d, 0)
+			if d := geo.DistanceKm(q.Center, c.entries[i].pt); d <= q.RadiusKm {
+				consider(i, d, 0)
 			}
 		}
 	default:
 		for i := range c.entries {
-			e := &c.entries[i]
-			if !nearly(e) {
+			if !c.nearly(i, filters) {
 				continue
 			}
 			d := noDist
 			if q.HasLocation {
-				d = geo.DistanceKm(q.Center, e.pt)
+				d = geo.DistanceKm(q.Center, c.entries[i].pt)
 			}
-			consider(e, d, 0)
+			consider(i, d, 0)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -534,12 +517,13 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	n := min(q.Limit, len(page))
 	more := len(page) > n
 	page = page[:n]
+	res.Hits = make([]Hit, 0, n)
 	for _, m := range page {
-		res.Hits = append(res.Hits, Hit{Facility: c.facility(m.e), DistanceKm: m.dist, Score: m.score})
+		res.Hits = append(res.Hits, Hit{Facility: c.facility(int(m.i)), DistanceKm: m.dist, Score: m.score})
 	}
 	if more && n > 0 {
 		last := page[n-1]
-		cur := cursor{Q: fp, ID: last.e.id}
+		cur := cursor{Q: fp, ID: c.matchID(&last)}
 		switch q.Sort {
 		case SortDistance:
 			cur.D = last.dist
@@ -549,11 +533,51 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 				cur.D = last.dist
 			}
 		case SortName:
-			cur.N = last.e.nameKey
+			cur.N = c.matchNameKey(&last)
 		}
 		res.NextCursor = encodeCursor(cur)
 	}
 	return res, nil
+}
+
+// nearestOf offers the facilities of set (total of them, all passing the
+// query's filters) to offer, nearest to center first, until offer took
+// need of them and the next is farther than the last of those (ties with
+// it are all offered). Entries off the grid (recent changes) are all
+// offered. A small set is measured whole: with few matches, the rings
+// would cover much of the globe to find them.
+func (c *catalog) nearestOf(center orb.Point, set bitset, total, need int, offer func(match) bool) {
+	if total <= smallSet {
+		for w, word := range set {
+			for word != 0 {
+				i := w*64 + bits.TrailingZeros64(word)
+				word &= word - 1
+				offer(match{i: int32(i), dist: geo.DistanceKm(center, c.entries[i].pt)})
+			}
+		}
+		return
+	}
+	onGrid := total
+	for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
+		if set.has(i) {
+			onGrid--
+			offer(match{i: int32(i), dist: geo.DistanceKm(center, c.entries[i].pt)})
+		}
+	}
+	got, seen, cut := 0, 0, 0.0
+	keep := func(i int) bool { return set.has(i) }
+	c.grid.NearestFiltered(center, keep, func(i int, d float64) bool {
+		if got >= need && d > cut {
+			return false // ties with the last one needed are all kept
+		}
+		seen++
+		if offer(match{i: int32(i), dist: d}) {
+			if got++; got == need {
+				cut = d
+			}
+		}
+		return seen < onGrid // every match seen: the rings need go no further
+	})
 }
 
 // nearest returns the distance from center to the nearest facility that
@@ -561,23 +585,23 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 // false when none does.
 func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores []textHit) (float64, bool) {
 	best, found := math.Inf(1), false
-	measure := func(e *entry) {
-		if d := geo.DistanceKm(center, e.pt); d < best {
+	measure := func(i int) {
+		if d := geo.DistanceKm(center, c.entries[i].pt); d < best {
 			best, found = d, true
 		}
 	}
 	if textScores != nil {
 		for _, h := range textScores {
-			if e := &c.entries[h.pos]; e.passes(filters) {
-				measure(e)
+			if i := int(h.pos); c.passes(i, filters) {
+				measure(i)
 			}
 		}
 		return best, found
 	}
 	if filters.region != nil { // the term sets do not know the region
 		for i := range c.entries {
-			if e := &c.entries[i]; e.passes(filters) {
-				measure(e)
+			if c.passes(i, filters) {
+				measure(i)
 			}
 		}
 		return best, found
@@ -586,27 +610,9 @@ func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores []tex
 	if total == 0 {
 		return 0, false
 	}
-	if total <= smallSet {
-		for w, word := range set {
-			for word != 0 {
-				measure(&c.entries[w*64+bits.TrailingZeros64(word)])
-				word &= word - 1
-			}
-		}
-		return best, found
-	}
-	for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
-		if e := &c.entries[i]; e.passes(filters) {
-			measure(e)
-		}
-	}
-	c.grid.Nearest(center, func(i int, d float64) bool {
-		if d >= best {
-			return false
-		}
-		if c.entries[i].passes(filters) {
-			best, found = d, true
-			return false
+	c.nearestOf(center, set, total, 1, func(m match) bool {
+		if m.dist < best {
+			best, found = m.dist, true
 		}
 		return true
 	})
@@ -616,7 +622,7 @@ func (c *catalog) nearest(center orb.Point, filters *filterSet, textScores []tex
 // smallSet is the size below which a nationwide search measures every
 // match rather than walking the grid outward: with few matches, the rings
 // would cover much of the globe to find them.
-const smallSet = 2048
+const smallSet = 256
 
 // topK keeps the k best matches seen, by cmp, in a heap with the worst
 // on top: a page costs O(n log k), not a sort of every match.

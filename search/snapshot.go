@@ -10,8 +10,6 @@ import (
 	"math"
 	"os"
 	"strings"
-
-	"github.com/paulmach/orb"
 )
 
 // The catalog snapshot lets a restart skip reading and decoding every
@@ -22,13 +20,16 @@ import (
 
 const (
 	snapshotFile  = "catalog.snap"
-	snapshotMagic = "CFCATALOG5\n"
+	snapshotMagic = "CFCATALOG6\n"
 	// maxSnapshotString bounds one string read back, so a damaged length
 	// cannot ask for gigabytes.
 	maxSnapshotString = 1 << 20
 	// maxSnapshotList bounds the names or address lines of one facility
 	// read back.
 	maxSnapshotList = 16
+	// maxSnapshotRecord bounds the record of one facility read back, so
+	// that a damaged length cannot ask for gigabytes.
+	maxSnapshotRecord = 1 << 22
 )
 
 // fingerprint identifies the taxonomy's bit numbering: a snapshot made
@@ -80,32 +81,19 @@ func saveSnapshot(dir string, cat *catalog, seq int64) error {
 	w.str(cat.bits.fingerprint())
 	w.u64(uint64(seq))
 	w.uvarint(uint64(cat.live))
+	// Each live entry: its point and open 24/7, then its arena record as
+	// it is (see appendRecord), length first.
 	for i := range cat.entries {
 		e := &cat.entries[i]
 		if !e.alive() {
 			continue
 		}
-		s := e.sum
-		w.str(e.id)
 		w.u64(math.Float64bits(e.pt[0]))
 		w.u64(math.Float64bits(e.pt[1]))
-		for _, word := range s.own {
-			w.u64(word)
-		}
-		w.str(s.name)
-		w.uvarint(uint64(len(s.alternates)))
-		for _, a := range s.alternates {
-			w.str(a)
-		}
-		w.uvarint(uint64(len(s.address.Lines)))
-		for _, l := range s.address.Lines {
-			w.str(l)
-		}
-		for _, v := range []string{s.address.City, s.address.State, s.address.ZIP, s.phones.Intake, s.phones.Main,
-			s.phones.Hotline, s.website, s.source, s.sourceID, s.lastVerified} {
-			w.str(v)
-		}
-		w.uvarint(uint64(s.open247))
+		w.uvarint(uint64(e.open247))
+		rec := cat.arena.record(e.rec)
+		w.uvarint(uint64(len(rec)))
+		w.write(rec)
 	}
 	writeWords(w, cat)
 	sum := w.crc
@@ -216,56 +204,35 @@ func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
 	// A damaged count must not reserve gigabytes: start small and grow
 	// with the entries actually read.
 	cat.entries = make([]entry, 0, min(n, 1<<16))
+	var rec []byte
 	for range n {
-		id := r.str()
-		lon := math.Float64frombits(r.u64())
-		lat := math.Float64frombits(r.u64())
-		s := &summary{}
-		for i := range s.own {
-			s.own[i] = r.u64()
-			if s.own[i]&^bits.valid[i] != 0 {
-				r.err = errBadSnapshot // a term the taxonomy does not have
-			}
-		}
-		s.name = r.str()
-		alts := r.uvarint()
-		if alts > maxSnapshotList {
+		var e entry
+		e.pt[0] = math.Float64frombits(r.u64())
+		e.pt[1] = math.Float64frombits(r.u64())
+		e.open247 = tristate(r.uvarint())
+		size := r.uvarint()
+		if r.err == nil && (e.open247 > no || size > maxSnapshotRecord) {
 			r.err = errBadSnapshot
 		}
 		if r.err != nil {
 			return nil, 0, r.err
 		}
-		if alts > 0 {
-			s.alternates = make([]string, alts)
-			for i := range s.alternates {
-				s.alternates[i] = r.str()
+		if uint64(cap(rec)) < size {
+			rec = make([]byte, size)
+		}
+		rec = rec[:size]
+		r.read(rec)
+		if r.err != nil || !validRecord(rec, maxSnapshotList) {
+			return nil, 0, errBadSnapshot
+		}
+		own := recordTerms(rec)
+		for i := range own {
+			if own[i]&^bits.valid[i] != 0 {
+				return nil, 0, errBadSnapshot // a term the taxonomy does not have
 			}
 		}
-		lines := r.uvarint()
-		if lines > maxSnapshotList {
-			r.err = errBadSnapshot
-		}
-		if r.err != nil {
-			return nil, 0, r.err
-		}
-		if lines > 0 {
-			s.address.Lines = make([]string, lines)
-			for i := range s.address.Lines {
-				s.address.Lines[i] = r.str()
-			}
-		}
-		for _, p := range []*string{&s.address.City, &s.address.State, &s.address.ZIP, &s.phones.Intake, &s.phones.Main,
-			&s.phones.Hotline, &s.website, &s.source, &s.sourceID, &s.lastVerified} {
-			*p = r.str()
-		}
-		s.open247 = tristate(r.uvarint())
-		if r.err == nil && s.open247 > no {
-			r.err = errBadSnapshot
-		}
-		if r.err != nil {
-			return nil, 0, r.err
-		}
-		cat.add(id, orb.Point{lon, lat}, s)
+		e.rec = cat.arena.add(func(b []byte) []byte { return append(b, rec...) })
+		cat.addEntry(cat.arena.str(e.rec, recID), own, e)
 	}
 	if err := readWords(r, cat); err != nil {
 		return nil, 0, err
@@ -278,7 +245,7 @@ func readSnapshot(in io.Reader, bits *termBits) (*catalog, int64, error) {
 	if _, err := r.r.ReadByte(); err != io.EOF {
 		return nil, 0, errBadSnapshot
 	}
-	return cat.compacted(), seq, nil
+	return cat.finished(), seq, nil
 }
 
 // maxSnapshotWords bounds the words of one facility read back.

@@ -54,12 +54,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if seq != 1234 || got.live != cat.live || got.live != 499 {
 		t.Fatalf("seq %d live %d, want 1234 %d", seq, got.live, cat.live)
 	}
-	for id, i := range cat.byID {
-		j, ok := got.byID[id]
+	for i := range cat.entries {
+		id := cat.id(i)
+		j, ok := got.lookup(id)
 		if !ok {
 			t.Fatalf("%s lost", id)
 		}
-		if diff := cmp.Diff(cat.facility(&cat.entries[i]), got.facility(&got.entries[j])); diff != "" {
+		if diff := cmp.Diff(cat.facility(i), got.facility(int(j))); diff != "" {
 			t.Fatalf("%s (-saved +loaded):\n%s", id, diff)
 		}
 		if cat.entries[i].terms != got.entries[j].terms {

@@ -757,7 +757,7 @@ func (c *catalog) textHits(q *Query, wq *wordQuery) []textHit {
 		return hits
 	}
 	filters := c.bits.filters(q)
-	keep := func(i int) bool { return c.entries[i].nearly(filters) }
+	keep := func(i int) bool { return c.nearly(i, filters) }
 	c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, _ float64) bool {
 		try(i)
 		return true
@@ -816,8 +816,8 @@ func (c *catalog) nearestTextWalking(q *Query, wq *wordQuery, walk int) (dist fl
 	best := math.Inf(1)
 	measureAll := func() (float64, bool) {
 		for _, p := range c.textEverywhere(q.Text, s) {
-			if e := &c.entries[p]; e.passes(filters) {
-				best = min(best, geo.DistanceKm(q.Center, e.pt))
+			if c.passes(int(p), filters) {
+				best = min(best, geo.DistanceKm(q.Center, c.entries[p].pt))
 			}
 		}
 		return best, !math.IsInf(best, 1)
@@ -826,9 +826,9 @@ func (c *catalog) nearestTextWalking(q *Query, wq *wordQuery, walk int) (dist fl
 		return measureAll() // rare: measure every match, found once per text
 	}
 	for i := c.gridN; i < len(c.entries); i++ { // recent changes, not on the grid yet
-		if e := &c.entries[i]; e.passes(filters) {
+		if c.passes(i, filters) {
 			if _, match := s.score(i); match {
-				best = min(best, geo.DistanceKm(q.Center, e.pt))
+				best = min(best, geo.DistanceKm(q.Center, c.entries[i].pt))
 			}
 		}
 	}
@@ -837,7 +837,7 @@ func (c *catalog) nearestTextWalking(q *Query, wq *wordQuery, walk int) (dist fl
 		if d >= best {
 			return false
 		}
-		if c.entries[i].passes(filters) {
+		if c.passes(i, filters) {
 			if _, match := s.score(i); match {
 				best = d
 				return false

@@ -148,7 +148,7 @@ func TestWordIndexIncremental(t *testing.T) {
 	scores := func(c *catalog, text string) map[string]float64 {
 		out := map[string]float64{}
 		for _, h := range c.textHits(&Query{Text: text}, c.words.compile(text, lm, tb)) {
-			out[c.entries[h.pos].id] = h.score
+			out[c.id(int(h.pos))] = h.score
 		}
 		return out
 	}
@@ -200,8 +200,8 @@ func TestNearestText(t *testing.T) {
 		want, wantOK := math.Inf(1), false
 		filters := tb.filters(q)
 		for _, h := range cat.textHits(&Query{Text: text}, wq) {
-			if e := &cat.entries[h.pos]; e.passes(filters) {
-				want, wantOK = min(want, geo.DistanceKm(q.Center, e.pt)), true
+			if i := int(h.pos); cat.passes(i, filters) {
+				want, wantOK = min(want, geo.DistanceKm(q.Center, cat.entries[i].pt)), true
 			}
 		}
 		for _, walk := range []int{1, 5, 1 << 30} {

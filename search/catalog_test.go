@@ -1,0 +1,161 @@
+package search
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/carefinder/carefinder/directory"
+)
+
+// TestCatalogIDClash makes every id hash alike: lookups must still find
+// each facility by its own id, through removals, re-adds and compaction.
+func TestCatalogIDClash(t *testing.T) {
+	tests := []struct {
+		name string
+		hash func(string) uint64
+	}{
+		{"every id clashes", func(string) uint64 { return 7 }},
+		{"pairs clash", func(id string) uint64 { return uint64(len(id)) }},
+		{"no clash", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := newCatalog(newTermBits(directory.DefaultTaxonomy()))
+			cat.hashID = tt.hash
+			add := func(id, name string) {
+				cat.apply(&directory.Facility{ID: id, Name: name, Active: true, Lat: 40, Lon: -74})
+			}
+			want := map[string]string{}
+			for i := range 20 {
+				id := fmt.Sprintf("f%d", i)
+				add(id, "Place "+id)
+				want[id] = "Place " + id
+			}
+			check := func(when string) {
+				t.Helper()
+				for id, name := range want {
+					f, ok := cat.get(id)
+					if !ok || f.ID != id || f.Name != name {
+						t.Fatalf("%s: get(%s) = %+v, %v; want name %q", when, id, f, ok, name)
+					}
+				}
+				for _, id := range []string{"f1", "f3", "nope"} {
+					if _, ok := want[id]; ok {
+						continue
+					}
+					if f, ok := cat.get(id); ok {
+						t.Fatalf("%s: get(%s) found %s", when, id, f.ID)
+					}
+				}
+				if cat.live != len(want) {
+					t.Fatalf("%s: live %d, want %d", when, cat.live, len(want))
+				}
+			}
+			check("added")
+			for _, id := range []string{"f1", "f3", "f10"} {
+				cat.apply(&directory.Facility{ID: id})
+				delete(want, id)
+			}
+			check("removed")
+			add("f10", "Back again")
+			add("f2", "Renamed")
+			want["f10"], want["f2"] = "Back again", "Renamed"
+			check("re-added")
+			cat = cat.compacted()
+			check("compacted")
+			add("f3", "New")
+			want["f3"] = "New"
+			check("added after compaction")
+		})
+	}
+}
+
+// TestArenaRecords writes records across chunks (one larger than a chunk)
+// and reads every field back; a cut record is refused.
+func TestArenaRecords(t *testing.T) {
+	tb := newTermBits(directory.DefaultTaxonomy())
+	sums := []summary{
+		{},
+		{name: "Clínica «Sol»", alternates: []string{"A", "", "C"}, address: directory.Address{Lines: []string{"1 Main St"}, City: "Ponce", State: "PR", ZIP: "00716"},
+			phones: directory.Phones{Intake: "1", Main: "2", Hotline: "3"}, website: "https://example.org", source: "s", sourceID: "9", lastVerified: "2026-01-01"},
+		{name: strings.Repeat("x", arenaChunkMax+10)},
+	}
+	sums[1].own.add(0)
+	sums[1].own.add(len(tb.terms) - 1)
+	var a arena
+	type stored struct {
+		id  string
+		sum summary
+		ref uint64
+	}
+	var all []stored
+	for i := range 3000 {
+		s := sums[i%len(sums)]
+		if i%len(sums) == 2 && i > 2 {
+			s = sums[1] // one huge record is enough
+		}
+		id := fmt.Sprintf("id-%d", i)
+		all = append(all, stored{id, s, a.add(func(b []byte) []byte { return appendRecord(b, id, &s) })})
+	}
+	if len(a.chunks) < 3 {
+		t.Fatalf("%d chunks: the test should cross chunks", len(a.chunks))
+	}
+	cat := &catalog{bits: tb, arena: a}
+	for i, st := range all {
+		cat.entries = append(cat.entries, entry{rec: st.ref})
+		id, got := cat.summary(i)
+		if id != st.id || cat.id(i) != st.id || cat.name(i) != st.sum.name || cat.nameKey(i) != sortName(st.sum.name) || cat.state(i) != st.sum.address.State {
+			t.Fatalf("record %d: id %q name %q", i, id, cat.name(i))
+		}
+		if diff := cmp.Diff(st.sum, got, cmp.AllowUnexported(summary{}), cmp.Comparer(func(a, b []string) bool {
+			return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+		})); diff != "" {
+			t.Fatalf("record %d (-want +got):\n%s", i, diff)
+		}
+		rec := a.record(st.ref)
+		if !validRecord(rec, 16) || recordTerms(rec) != st.sum.own {
+			t.Fatalf("record %d refused", i)
+		}
+		if i < 3 && validRecord(rec[:len(rec)-1], 16) {
+			t.Fatalf("record %d cut short went unnoticed", i)
+		}
+	}
+}
+
+// TestCountAllCache checks that countAll's memo never outlives a change:
+// after every add or removal its answer equals a fresh count.
+func TestCountAllCache(t *testing.T) {
+	tax := directory.DefaultTaxonomy()
+	cat := newCatalog(newTermBits(tax))
+	q := &Query{Filters: map[directory.Group][]string{directory.GroupCare: {"detox"}}}
+	filters := cat.bits.filters(q)
+	steps := []struct {
+		name string
+		f    directory.Facility
+	}{
+		{"add a detox", directory.Facility{ID: "a", Active: true}},
+		{"add another", directory.Facility{ID: "b", Active: true}},
+		{"remove one", directory.Facility{ID: "a"}},
+		{"re-add it elsewhere", directory.Facility{ID: "a", Active: true, Lat: 1}},
+	}
+	for _, st := range steps {
+		f := st.f
+		if f.Active {
+			f.Services.Add(directory.GroupCare, "detox")
+		}
+		cat.countAll(filters) // fill the memo
+		cat.apply(&f)
+		total, counts, set := cat.countAll(filters)
+		wantTotal, wantCounts, wantSet := cat.countAllNow(filters)
+		if total != wantTotal || !slices.Equal(counts, wantCounts) || !slices.Equal(set, wantSet) {
+			t.Fatalf("%s: memo says %d, a fresh count %d", st.name, total, wantTotal)
+		}
+	}
+	if total, _, _ := cat.countAll(filters); total != 2 {
+		t.Fatalf("total %d, want 2", total)
+	}
+}

@@ -688,12 +688,15 @@ func (t *topK) sorted() []match {
 // facets turns per-bit counts into the result's per-group maps. Every term
 // appears, with 0 when nothing matches, so a page can show all choices.
 func (tb *termBits) facets(counts facetCounts) map[directory.Group]map[string]int {
-	out := make(map[directory.Group]map[string]int, len(directory.Groups()))
-	for _, g := range directory.Groups() {
-		out[g] = map[string]int{}
-	}
-	for b, ref := range tb.terms {
-		out[ref.Group][ref.Slug] = counts[b]
+	out := make(map[directory.Group]map[string]int, len(tb.runs))
+	for _, r := range tb.runs {
+		// Sized up front: growing a map rehashes it, and this runs for
+		// every search.
+		m := make(map[string]int, r.end-r.first)
+		for b := r.first; b < r.end; b++ {
+			m[tb.terms[b].Slug] = counts[b]
+		}
+		out[r.group] = m
 	}
 	return out
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/carefinder/carefinder/data"
 	"github.com/carefinder/carefinder/directory"
 	"github.com/carefinder/carefinder/geo"
+	"github.com/carefinder/carefinder/internal/gcfloor"
 	"github.com/carefinder/carefinder/search"
 	"github.com/carefinder/carefinder/web"
 )
@@ -119,10 +120,17 @@ type ServeConfig struct {
 	// TileURL and TileAttribution are the search page's map tiles.
 	TileURL         string
 	TileAttribution string
+	// GCFloorMiB is the heap, in MiB, the garbage collector lets grow
+	// before a cycle while little is live (internal/gcfloor); 0 for Go's
+	// default rule.
+	GCFloorMiB int
 	// Listening, if set, is told the bound address once the server
 	// accepts connections (tests listen on :0).
 	Listening func(addr string)
 }
+
+// defaultGCFloorMiB is serve's --gc-floor: see internal/gcfloor.
+const defaultGCFloorMiB = 128
 
 func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	cfg := ServeConfig{}
@@ -139,6 +147,7 @@ func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	})
 	fs.StringVar(&cfg.TileURL, "tile-url", web.DefaultTileURL, "map tiles of the search page: a URL template with {z}, {x}, {y} (and {s})")
 	fs.StringVar(&cfg.TileAttribution, "tile-attribution", "", "the credit (HTML) the tile server asks for; empty means OpenStreetMap's with the default --tile-url")
+	fs.IntVar(&cfg.GCFloorMiB, "gc-floor", defaultGCFloorMiB, "MiB the heap may grow to before the garbage collector runs, while less is live (fewer collections on a small directory); 0 for Go's default; GOGC in the environment overrides it")
 	return func(ctx context.Context, args []string, e env) error {
 		if len(args) > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", args[0])}
@@ -154,6 +163,12 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	accessLog, err := web.ParseAccessLogPolicy(cfg.AccessLog)
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	if cfg.GCFloorMiB < 0 {
+		return usageError{fmt.Sprintf("--gc-floor %d: want 0 or more MiB", cfg.GCFloorMiB)}
+	}
+	if f := gcfloor.Start(uint64(cfg.GCFloorMiB) << 20); f != nil {
+		defer f.Stop()
 	}
 	store, err := cfg.openStore(ctx)
 	if err != nil {

@@ -1,0 +1,109 @@
+// Package gcfloor keeps the garbage collector from running too often while
+// the live heap is small.
+//
+// With the default GOGC of 100 the collector runs each time the heap has
+// grown by as much as is live. A server over the 2015 directory has about
+// 17 MB live and allocates some 30 KB per search, so at 13,000 searches a
+// second it collected more than twenty times a second, and each cycle's
+// fixed costs took about a third of the server's CPU. A floor lets the heap
+// grow to a fixed size before a cycle, as if GOGC were higher, while the
+// live heap is small; once the live heap is large the floor no longer
+// matters and GOGC's usual rule (and GOMEMLIMIT, if set) applies. This is
+// the technique of Uber's GC tuner, done with a finalizer that runs after
+// each cycle.
+package gcfloor
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
+)
+
+// maxPercent bounds the GOGC the floor may set: with a tiny live heap the
+// computed percent would be absurd.
+const maxPercent = 5000
+
+// Floor holds the heap size below which the collector waits. Stop it to
+// return to the GOGC it started with.
+type Floor struct {
+	floor   uint64
+	base    int
+	stopped atomic.Bool
+	sample  []metrics.Sample
+	percent atomic.Int64 // the GOGC last set
+}
+
+// Start sets the floor to bytes (0 disables it) and returns it, or nil
+// when GOGC is set in the environment (the operator chose) or bytes is 0.
+func Start(bytes uint64) *Floor {
+	if bytes == 0 || os.Getenv("GOGC") != "" {
+		return nil
+	}
+	base := debug.SetGCPercent(100)
+	debug.SetGCPercent(base)
+	if base < 0 {
+		return nil // GOGC=off through SetGCPercent elsewhere: leave it
+	}
+	f := &Floor{floor: bytes, base: base, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	f.percent.Store(int64(base))
+	f.adjust()
+	f.arm()
+	return f
+}
+
+// Percent returns the GOGC the floor set last.
+func (f *Floor) Percent() int { return int(f.percent.Load()) }
+
+// Stop removes the floor and restores the GOGC it started with.
+func (f *Floor) Stop() {
+	if f == nil || f.stopped.Swap(true) {
+		return
+	}
+	debug.SetGCPercent(f.base)
+}
+
+// sentinel is an object whose finalizer runs after each collection.
+type sentinel struct{ f *Floor }
+
+// arm allocates a sentinel whose finalizer adjusts GOGC and arms the next
+// one: finalizers run after the cycle that found the object unreachable.
+func (f *Floor) arm() {
+	s := &sentinel{f: f}
+	runtime.SetFinalizer(s, func(s *sentinel) {
+		if s.f.stopped.Load() {
+			return
+		}
+		s.f.adjust()
+		s.f.arm()
+	})
+}
+
+// adjust sets GOGC so that the next cycle starts when the heap reaches the
+// floor, or at GOGC's usual point if that is later.
+func (f *Floor) adjust() {
+	metrics.Read(f.sample)
+	if f.sample[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	p := percentFor(f.sample[0].Value.Uint64(), f.floor, f.base)
+	if old := int(f.percent.Load()); p == old || (p > old && p-old < old/10) || (p < old && old-p < old/10) {
+		return // within a tenth: not worth a change
+	}
+	f.percent.Store(int64(p))
+	debug.SetGCPercent(p)
+}
+
+// percentFor returns the GOGC that starts the next cycle when the heap
+// reaches floor, given the live heap, and never less than base.
+func percentFor(live, floor uint64, base int) int {
+	if live == 0 {
+		live = 1
+	}
+	if live >= floor {
+		return base
+	}
+	p := (floor - live) * 100 / live
+	return int(max(min(p, maxPercent), uint64(base)))
+}

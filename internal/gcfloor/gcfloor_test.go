@@ -1,0 +1,70 @@
+package gcfloor
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
+
+func TestPercentFor(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		name        string
+		live, floor uint64
+		base, want  int
+	}{
+		{"small heap waits for the floor", 16 * mib, 128 * mib, 100, 700},
+		{"live heap at the floor", 128 * mib, 128 * mib, 100, 100},
+		{"live heap above the floor", 500 * mib, 128 * mib, 100, 100},
+		{"never below the base", 100 * mib, 128 * mib, 100, 100},
+		{"a higher base stays", 16 * mib, 128 * mib, 1000, 1000},
+		{"tiny heap is bounded", 1, 128 * mib, 100, maxPercent},
+		{"no live heap reading", 0, 128 * mib, 100, maxPercent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentFor(tt.live, tt.floor, tt.base); got != tt.want {
+				t.Errorf("percentFor(%d, %d, %d) = %d, want %d", tt.live, tt.floor, tt.base, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFloorFollowsCollections starts a floor in this (small-heap) test
+// process, checks that it raised GOGC after collections, and that Stop
+// restores it.
+func TestFloorFollowsCollections(t *testing.T) {
+	t.Setenv("GOGC", "") // Start leaves an operator's GOGC alone; clear it for the test
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	f := Start(256 << 20)
+	if f == nil {
+		t.Fatal("Start returned nil with GOGC unset")
+	}
+	for range 3 {
+		runtime.GC()
+		runtime.Gosched()
+	}
+	if p := f.Percent(); p <= 100 {
+		t.Errorf("GOGC %d after collections with a small heap, want above 100", p)
+	}
+	if got := debug.SetGCPercent(100); got != f.Percent() {
+		t.Errorf("runtime GOGC %d, floor says %d", got, f.Percent())
+	}
+	debug.SetGCPercent(f.Percent())
+	f.Stop()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC %d after Stop, want the 100 it started with", got)
+	}
+}
+
+func TestStartLeavesOperatorsGOGC(t *testing.T) {
+	t.Setenv("GOGC", "200")
+	if f := Start(256 << 20); f != nil {
+		f.Stop()
+		t.Fatal("Start set a floor although GOGC is set")
+	}
+	if f := Start(0); f != nil {
+		t.Fatal("Start(0) set a floor")
+	}
+}

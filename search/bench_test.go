@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -23,21 +22,7 @@ import (
 // index, or skips when the shared data is absent.
 func realDirectory(b *testing.B) *fixture {
 	b.Helper()
-	path := sharedtest.File(b, "data/samhsa-directory-2015.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{Taxonomy: directory.DefaultTaxonomy()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var fs []directory.Facility
-	for _, r := range rep.Records {
-		fs = append(fs, r.Facility)
-	}
-	return mustIndex(b, fs...)
+	return realIndex(b, sharedtest.File(b, "data/samhsa-directory-2015.csv"))
 }
 
 // typicalQueries draws n "typical queries" at ZIP centroids (where people
@@ -74,21 +59,7 @@ func typicalQueries(b *testing.B, n int) []search.Query {
 func BenchmarkTypicalQueryReal(b *testing.B) {
 	fx := realDirectory(b)
 	qs := typicalQueries(b, 4096)
-	ctx := context.Background()
-	lat := make([]time.Duration, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		start := time.Now()
-		if _, err := fx.index.Search(ctx, qs[i%len(qs)]); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	searchLatencies(b, fx, qs)
 }
 
 // textQueries draws n text queries at ZIP centroids, within 25 miles,
@@ -117,21 +88,7 @@ func textQueries(b *testing.B, n int) []search.Query {
 func BenchmarkTextReal(b *testing.B) {
 	fx := realDirectory(b)
 	qs := textQueries(b, 4096)
-	ctx := context.Background()
-	lat := make([]time.Duration, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		start := time.Now()
-		if _, err := fx.index.Search(ctx, qs[i%len(qs)]); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	searchLatencies(b, fx, qs)
 }
 
 // BenchmarkBuildDemo builds the index of a 100,000-facility demo directory
@@ -164,4 +121,24 @@ func BenchmarkBuildDemo(b *testing.B) {
 	// CPU time, unlike wall time, hardly depends on what else the
 	// machine runs.
 	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// searchLatencies runs qs round and round, b.N searches, and reports the
+// p50 and p99 latencies beside the usual figures.
+func searchLatencies(b *testing.B, fx *fixture, qs []search.Query) {
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := fx.index.Search(ctx, qs[i%len(qs)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }

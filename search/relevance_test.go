@@ -109,22 +109,22 @@ func TestRelevanceReal(t *testing.T) {
 
 // realIndex imports the 2015 directory at path into a fresh store and
 // index.
-func realIndex(t *testing.T, path string) *fixture {
-	t.Helper()
+func realIndex(tb testing.TB, path string) *fixture {
+	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	rep, err := data.ParseSAMHSA2015(context.Background(), f, data.ParseOptions{Taxonomy: directory.DefaultTaxonomy()})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var fs []directory.Facility
 	for _, r := range rep.Records {
 		fs = append(fs, r.Facility)
 	}
-	return mustIndex(t, fs...)
+	return mustIndex(tb, fs...)
 }
 
 // TestTextParityReal checks the word index against Bleve on the real 2015

@@ -115,6 +115,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	var err error
 	switch {
+	case cfg.URLs < 0:
+		err = usageError{fmt.Sprintf("--urls %d: want a number of URLs, 1 or more", cfg.URLs)}
 	case cfg.URLs > 0:
 		err = printURLs(stdout, cfg.URLs, cfg.Seed)
 	case cfg.Child:

@@ -44,6 +44,7 @@ func TestBenchUsage(t *testing.T) {
 		{nil, []string{"extra"}, exitUsage, `unexpected argument "extra"`},
 		{nil, []string{"--engines", "carefinder,solr"}, exitUsage, `unknown engine "solr"`},
 		{nil, []string{"--workloads", "typical,fast"}, exitUsage, `unknown workload "fast"`},
+		{nil, []string{"--urls", "-5"}, exitUsage, `--urls -5: want a number of URLs`},
 		{nil, []string{"--datasets", "0k"}, exitUsage, `unknown dataset "0k"`},
 		{nil, []string{"--rate", "100"}, exitUsage, "--rate needs --http"},
 		{nil, []string{"--http", "--engines", "bleve"}, exitUsage, "include it in the engines"},

@@ -349,12 +349,7 @@ func (w *wordIndex) matches(tok string) []wordMatch {
 		}
 		slices.SortFunc(m, func(a, b wordMatch) int { return int(a.id) - int(b.id) })
 	}
-	w.cacheMu.Lock()
-	if len(w.cache) >= maxWordCache {
-		clear(w.cache)
-	}
-	w.cache[tok] = m
-	w.cacheMu.Unlock()
+	putBounded(&w.cacheMu, w.cache, tok, m)
 	return m
 }
 
@@ -482,12 +477,7 @@ func (w *wordIndex) analyze(word string, lm *labelMatcher, tb *termBits) analyze
 			a.labels = append(a.labels, tb.bit[ref])
 		}
 	}
-	w.cacheMu.Lock()
-	if len(w.analyzed) >= maxWordCache {
-		clear(w.analyzed)
-	}
-	w.analyzed[word] = a
-	w.cacheMu.Unlock()
+	putBounded(&w.cacheMu, w.analyzed, word, a)
 	return a
 }
 
@@ -885,4 +875,15 @@ func (c *catalog) textEverywhere(text string, s *scorer) []int32 {
 	w.everywhere[text] = ps
 	w.cacheMu.Unlock()
 	return ps
+}
+
+// putBounded stores v under k in m, a cache guarded by mu that starts over
+// when it holds maxWordCache entries.
+func putBounded[K comparable, V any](mu *sync.Mutex, m map[K]V, k K, v V) {
+	mu.Lock()
+	if len(m) >= maxWordCache {
+		clear(m)
+	}
+	m[k] = v
+	mu.Unlock()
 }

@@ -50,3 +50,9 @@ func TextScoresBoth(ix *Index, q Query) (words, bleve map[string]float64, err er
 	}
 	return words, bleve, nil
 }
+
+// WithBatchHook makes every Bleve batch of the index run f first and fail
+// with its error: set from Open on, so that it reaches the first fill.
+func WithBatchHook(f func() error) Option {
+	return func(ix *Index) { ix.hooks = &testHooks{batch: f} }
+}

@@ -55,6 +55,10 @@ type generation struct {
 	// retired is set when another generation replaced this one: its
 	// directory is removed once it closes.
 	retired atomic.Bool
+	// textReady says bleve holds every record cat does: set when a
+	// generation is opened, or when its fill is done (see startFill).
+	// Until then searches leave Bleve alone and Sync writes only cat.
+	textReady atomic.Bool
 	// broken holds the error that broke it, if any.
 	broken    atomic.Pointer[brokenError]
 	closeOnce sync.Once

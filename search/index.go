@@ -81,6 +81,12 @@ type Index struct {
 
 	// minFree is the space kept free on the index's disk.
 	minFree uint64
+	// background says Open and Rebuild return once the catalog is built,
+	// Bleve being filled behind (see WithBackgroundText).
+	background bool
+	// fill is the Bleve fill of the current generation still running, if
+	// any; only a holder of syncMu replaces it.
+	fill atomic.Pointer[bleveFill]
 	// hooks lets tests inject faults; nil in production.
 	hooks *testHooks
 }
@@ -94,6 +100,14 @@ type testHooks struct {
 
 // Option configures Open.
 type Option func(*Index)
+
+// WithBackgroundText makes Open and Rebuild publish a new generation as
+// soon as its catalog is built, and fill its Bleve index behind it: every
+// search is answered meanwhile (text by the catalog's word index, which
+// scores as Bleve does), and Stats.TextIndexReady says when Bleve has
+// caught up. Without it they return only once Bleve is filled too. Wait
+// waits for the fill either way.
+func WithBackgroundText() Option { return func(ix *Index) { ix.background = true } }
 
 // WithMinFreeDisk sets the space the index leaves free on its disk; below
 // it the index stops taking changes until there is room (see minFreeDisk,
@@ -118,6 +132,10 @@ type Stats struct {
 	Bytes      uint64 `json:"bytes"`
 	// Rebuilds counts the generations built since the index opened.
 	Rebuilds int64 `json:"rebuilds"`
+	// TextIndexReady is false while the current generation's Bleve index
+	// is still being filled (see WithBackgroundText): nationwide text is
+	// then answered by the catalog's word index.
+	TextIndexReady bool `json:"text_index_ready"`
 	// Broken says why the current generation takes no more changes: a
 	// write to its index failed. Searches still get its answers; a fresh
 	// generation replaces it as soon as one can be built.
@@ -157,6 +175,12 @@ func Open(ctx context.Context, dir string, src Source, tax *directory.Taxonomy, 
 		lock.unlock()
 		return nil, err
 	}
+	if !ix.background {
+		if err := ix.waitFill(ctx); err != nil {
+			ix.Close()
+			return nil, err
+		}
+	}
 	return ix, nil
 }
 
@@ -180,7 +204,7 @@ func (ix *Index) open(ctx context.Context) error {
 	}
 	cat, catSeq, err := loadSnapshot(ix.dir, ix.bits)
 	if err != nil || (knowsSeq && catSeq > storeSeq) {
-		if cat, catSeq, err = ix.loadCatalog(ctx, nil); err != nil {
+		if cat, catSeq, err = ix.loadCatalog(ctx); err != nil {
 			idx.Close()
 			return err
 		}
@@ -195,6 +219,7 @@ func (ix *Index) open(ctx context.Context) error {
 	g := newGeneration(name, path, idx, cat, seq)
 	g.snapSeq = catSeq
 	g.bytes = dirBytes(path)
+	g.textReady.Store(true)
 	ix.cur.Store(g)
 	_, err = ix.syncLocked(ctx)
 	return err
@@ -255,7 +280,7 @@ func openBleve(path string) (bleve.Index, int64, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, 0, err
 	}
-	idx, err := bleve.OpenUsing(path, map[string]any{"bolt_timeout": "1s"})
+	idx, err := bleve.OpenUsing(path, bleveConfig())
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -277,13 +302,23 @@ func openBleve(path string) (bleve.Index, int64, error) {
 	return idx, seq, nil
 }
 
+// bleveConfig is the scorch configuration of every Bleve index.
+//
+// Batches are unsafe: Batch returns once Bleve holds the batch in memory,
+// not once it has written it to disk (scorch's default, which made a build
+// wait for a thousand fsyncs and took 40 % of its time). Nothing is lost
+// by it: Bleve persists whole snapshots, each with the change number
+// writeBleve records in it, so after a crash Bleve reopens at some earlier
+// change and catchUp applies the store's changes since.
+func bleveConfig() map[string]any {
+	return map[string]any{"bolt_timeout": "1s", "unsafe_batch": true}
+}
+
 // newBleve creates an empty Bleve index at path. It indexes no geopoint:
 // the catalog does the geo search (see newMapping).
 func newBleve(path string) (bleve.Index, error) {
 	os.RemoveAll(path)
-	idx, err := bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, map[string]any{
-		"bolt_timeout": "1s",
-	})
+	idx, err := bleve.NewUsing(path, newMapping(), scorch.Name, scorch.Name, bleveConfig())
 	if err != nil {
 		return nil, fmt.Errorf("create index %s: %w", path, err)
 	}
@@ -294,14 +329,10 @@ func newBleve(path string) (bleve.Index, error) {
 	return idx, nil
 }
 
-// loadCatalog reads every facility from the source into a fresh catalog;
-// each page is also passed to also, when set. It returns the catalog and
-// the last sequence number read.
-//
-// The three run side by side, a page or two apart: one goroutine reads
-// the store, this one fills the catalog, and another calls also (the
-// Bleve batches of a rebuild), each page in order.
-func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facility, int64) error) (*catalog, int64, error) {
+// loadCatalog reads every facility from the source into a fresh catalog,
+// and returns it with the last sequence number read. One goroutine reads
+// the store while this one fills the catalog, a page apart.
+func (ix *Index) loadCatalog(ctx context.Context) (*catalog, int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type page struct {
@@ -330,27 +361,6 @@ func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facilit
 			}
 		}
 	}()
-	var (
-		indexed  chan page
-		alsoErr  error
-		alsoDone = make(chan struct{})
-	)
-	if also != nil {
-		indexed = make(chan page, 1)
-		go func() {
-			defer close(alsoDone)
-			for p := range indexed {
-				if alsoErr != nil {
-					continue // drain
-				}
-				if alsoErr = also(p.fs, p.last); alsoErr != nil {
-					cancel() // stop reading
-				}
-			}
-		}()
-	} else {
-		close(alsoDone)
-	}
 	cat := newCatalog(ix.bits)
 	var seq int64
 	for p := range read {
@@ -358,18 +368,8 @@ func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facilit
 			cat.apply(f)
 		}
 		seq = p.last
-		if indexed != nil {
-			indexed <- p
-		}
 	}
-	if indexed != nil {
-		close(indexed)
-	}
-	<-alsoDone
-	// Both goroutines are done: their errors may be read.
-	if alsoErr != nil {
-		return nil, 0, alsoErr
-	}
+	// The reader is done: its error may be read.
 	if readErr != nil {
 		return nil, 0, readErr
 	}
@@ -382,13 +382,21 @@ func (ix *Index) loadCatalog(ctx context.Context, also func([]*directory.Facilit
 // Rebuild builds a new generation from every record of the source, beside
 // the current one, and publishes it; searches go on meanwhile against the
 // current one, which closes once the last of them is done.
+//
+// With WithBackgroundText it returns once the new catalog is published,
+// and Bleve is filled behind it.
 func (ix *Index) Rebuild(ctx context.Context) error {
 	ix.syncMu.Lock()
-	defer ix.syncMu.Unlock()
 	if ix.closed.Load() {
+		ix.syncMu.Unlock()
 		return ErrClosed
 	}
-	return ix.rebuildLocked(ctx)
+	err := ix.rebuildLocked(ctx)
+	ix.syncMu.Unlock()
+	if err != nil || ix.background {
+		return err
+	}
+	return ix.waitFill(ctx)
 }
 
 func (ix *Index) rebuildLocked(ctx context.Context) (err error) {
@@ -408,28 +416,22 @@ func (ix *Index) rebuildLocked(ctx context.Context) (err error) {
 		os.RemoveAll(path)
 		return err
 	}
+	// Stop the fill of the generation this one replaces, if any: its
+	// Bleve is never going to be read.
+	ix.stopFill()
 	fail := func(err error) error {
 		idx.Close()
 		os.RemoveAll(path)
 		return err
 	}
-	cat, seq, err := ix.loadCatalog(ctx, func(fs []*directory.Facility, last int64) error {
-		return ix.writeBleve(idx, fs, last)
-	})
+	// The catalog first, alone: once it is built every search can be
+	// answered (see Search), so it is published before Bleve is filled.
+	cat, seq, err := ix.loadCatalog(ctx)
 	if err != nil {
 		return fail(fmt.Errorf("rebuild index: %w", err))
 	}
-	if err := idx.SetInternal([]byte(internalSeq), []byte(strconv.FormatInt(seq, 10))); err != nil {
-		return fail(fmt.Errorf("rebuild index: %w", err))
-	}
-	if err := saveSnapshot(ix.dir, cat, seq); err != nil {
-		return fail(fmt.Errorf("rebuild index: %w", err))
-	}
-	if err := writeFileAtomic(filepath.Join(ix.dir, currentFile), []byte(name+"\n")); err != nil {
-		return fail(fmt.Errorf("rebuild index: %w", err))
-	}
 	g := newGeneration(name, path, idx, cat, seq)
-	g.bytes = dirBytes(path)
+	g.snapSeq = -1 // not saved yet: the fill saves it
 	old := ix.publish(g)
 	ix.diskLow.Store(nil)
 	// Directories of no generation (one that failed to open, say) go
@@ -441,6 +443,178 @@ func (ix *Index) rebuildLocked(ctx context.Context) (err error) {
 	ix.removeStale(keep...)
 	ix.rebuilds.Add(1)
 	ix.rebuildAt.Store(nil)
+	ix.startFill(g, seq)
+	return nil
+}
+
+// bleveFill is the filling of a published generation's Bleve index from
+// the store, in the background.
+type bleveFill struct {
+	g      *generation
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // set before done closes
+}
+
+// startFill fills g's empty Bleve index with the store's records up to
+// change upTo (those g's catalog was built from) in a goroutine, then,
+// holding syncMu, with the changes Sync applied to the catalog meanwhile,
+// and marks g's text index ready. The caller holds syncMu.
+func (ix *Index) startFill(g *generation, upTo int64) {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &bleveFill{g: g, cancel: cancel, done: make(chan struct{})}
+	ix.fill.Store(f)
+	go func() {
+		defer close(f.done)
+		defer cancel()
+		f.err = ix.runFill(ctx, g, upTo)
+		if f.err != nil && ctx.Err() == nil {
+			// The catalog keeps answering everything; Follow replaces
+			// the generation as it does any broken one.
+			g.markBroken(f.err)
+		}
+	}()
+}
+
+// stopFill cancels the running fill, if any, and waits for it to end. The
+// caller holds syncMu.
+func (ix *Index) stopFill() {
+	if f := ix.fill.Swap(nil); f != nil {
+		f.cancel()
+		<-f.done
+	}
+}
+
+// waitFill waits for the current generation's fill, if one runs, and
+// returns its error.
+func (ix *Index) waitFill(ctx context.Context) error {
+	f := ix.fill.Load()
+	if f == nil {
+		return nil
+	}
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Wait waits until the current generation's Bleve index is filled (see
+// WithBackgroundText) and Bleve has finished merging what it wrote, so
+// that nothing but searches runs; it returns the fill's error, if it
+// failed. Benchmarks call it before they measure.
+func (ix *Index) Wait(ctx context.Context) error {
+	if err := ix.waitFill(ctx); err != nil {
+		return err
+	}
+	for {
+		g, err := ix.acquire()
+		if err != nil {
+			return err
+		}
+		busy, _ := g.bleve.StatsMap()["index"].(map[string]any)["index_bgthreads_active"].(bool)
+		g.release()
+		if !busy {
+			return nil
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// runFill does startFill's work.
+func (ix *Index) runFill(ctx context.Context, g *generation, upTo int64) (err error) {
+	defer recoverInto(&err, "fill index")
+	// The store's records up to upTo, a page at a time, read one page
+	// ahead of Bleve's writes. A record changed after upTo comes later,
+	// from the catch-up below.
+	type page struct{ fs []*directory.Facility }
+	pages := make(chan page, 1)
+	var readErr error
+	go func() {
+		defer close(pages)
+		var seq int64
+		for {
+			fs, err := ix.src.ChangedSince(ctx, seq, changesPage)
+			if err != nil {
+				readErr = err
+				return
+			}
+			n := len(fs)
+			for n > 0 && fs[n-1].Seq > upTo {
+				n--
+			}
+			if n > 0 {
+				select {
+				case pages <- page{fs[:n]}:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if n < len(fs) || len(fs) < changesPage {
+				return
+			}
+			seq = fs[n-1].Seq
+		}
+	}()
+	for p := range pages {
+		if err == nil {
+			err = ix.writeBleve(g.bleve, p.fs, upTo)
+		}
+	}
+	if err == nil && readErr != nil {
+		err = fmt.Errorf("fill index: read the store: %w", readErr)
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return err
+	}
+	if err := g.bleve.SetInternal([]byte(internalSeq), []byte(strconv.FormatInt(upTo, 10))); err != nil {
+		return fmt.Errorf("fill index: %w", err)
+	}
+	// Take syncMu, unless asked to stop: whoever stops a fill holds it.
+	for !ix.syncMu.TryLock() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	defer ix.syncMu.Unlock()
+	if ix.cur.Load() != g || ix.closed.Load() {
+		return errors.New("fill index: the generation was replaced")
+	}
+	// The changes Sync applied to the catalog since upTo go to Bleve; any
+	// newer ones to both. Searches wait meanwhile: they would otherwise
+	// see Bleve and the catalog at different changes.
+	g.mu.Lock()
+	seq, err := ix.catchUp(ctx, g.bleve, upTo, g.cat, g.seq)
+	if err == nil {
+		g.seq = seq
+		g.textReady.Store(true)
+	}
+	g.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	// Now the generation is whole: save it as the one to open.
+	if err := saveSnapshot(ix.dir, g.cat, g.seq); err != nil {
+		return fmt.Errorf("fill index: %w", err)
+	}
+	g.snapSeq, g.snapAt = g.seq, time.Now()
+	if err := writeFileAtomic(filepath.Join(ix.dir, currentFile), []byte(g.name+"\n")); err != nil {
+		return fmt.Errorf("fill index: %w", err)
+	}
+	n := dirBytes(g.path)
+	g.mu.Lock() // Stats reads it
+	g.bytes = n
+	g.mu.Unlock()
 	return nil
 }
 
@@ -617,8 +791,12 @@ func (ix *Index) apply(g *generation, fs []*directory.Facility) error {
 	last := fs[len(fs)-1].Seq
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if err := ix.writeBleve(g.bleve, fs, last); err != nil {
-		return err
+	// A generation whose Bleve is still being filled gets these changes
+	// from the fill's catch-up.
+	if g.textReady.Load() {
+		if err := ix.writeBleve(g.bleve, fs, last); err != nil {
+			return err
+		}
 	}
 	for _, f := range fs {
 		g.cat.apply(f)
@@ -648,7 +826,8 @@ func (ix *Index) Stats() Stats {
 	}
 	defer g.release()
 	g.mu.RLock()
-	st := Stats{Facilities: g.cat.live, Seq: g.seq, BuiltAt: g.built, Generation: g.name, Bytes: g.bytes, Rebuilds: ix.rebuilds.Load()}
+	st := Stats{Facilities: g.cat.live, Seq: g.seq, BuiltAt: g.built, Generation: g.name, Bytes: g.bytes, Rebuilds: ix.rebuilds.Load(),
+		TextIndexReady: g.textReady.Load()}
 	g.mu.RUnlock()
 	st.StoreSeq = max(ix.storeSeq.Load(), st.Seq)
 	st.Lag = st.StoreSeq - st.Seq
@@ -675,6 +854,7 @@ func (ix *Index) Close() error {
 	if ix.closed.Swap(true) {
 		return nil
 	}
+	ix.stopFill()
 	g := ix.cur.Swap(nil)
 	if g == nil {
 		ix.lock.unlock()
@@ -713,12 +893,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	within := q.Text != "" && q.HasLocation && q.RadiusKm > 0
 	switch {
 	case q.Text == "":
-	case within || g.brokenBy() != nil:
+	case within || g.brokenBy() != nil || !g.textReady.Load():
 		wq = g.cat.words.compile(q.Text, ix.labels, ix.bits)
 		// Within a radius, only the facilities inside it need scoring:
 		// the catalog's word index does it, with Bleve's matching and
 		// scoring. It also stands in for Bleve when Bleve may not be
-		// read (after a failed write its segments can be half closed).
+		// read (after a failed write its segments can be half closed)
+		// or is still being filled (see WithBackgroundText).
 		scores = g.cat.textHits(&q, wq)
 	default:
 		if scores, err = ix.textScores(ctx, g, &q); err != nil {

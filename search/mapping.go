@@ -24,7 +24,7 @@ import (
 
 // mappingVersion changes whenever the mapping or the document layout does;
 // an index built with another version is rebuilt on open.
-const mappingVersion = "carefinder-facility-v6"
+const mappingVersion = "carefinder-facility-v7"
 
 // Bleve field names.
 const (
@@ -43,7 +43,8 @@ const (
 // the group fields (service labels become term queries on them). The
 // catalog does location, order and filters, so no geopoint, sort key or
 // separate alternate-names field is indexed (mapping v5 had them; indexing
-// a geopoint was a good part of a build). internal/bench's bleve engine
+// a geopoint was a good part of a build), and no field has doc values
+// (v6 had them: Bleve neither sorts nor facets here). internal/bench's bleve engine
 // builds its own index with its own mapping.
 func newMapping() mapping.IndexMapping {
 	text := func() *mapping.FieldMapping {
@@ -52,6 +53,7 @@ func newMapping() mapping.IndexMapping {
 		f.Store = false
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
+		f.DocValues = false
 		return f
 	}
 	kw := func() *mapping.FieldMapping {
@@ -59,6 +61,7 @@ func newMapping() mapping.IndexMapping {
 		f.Store = false
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
+		f.DocValues = false
 		return f
 	}
 	doc := bleve.NewDocumentStaticMapping()

@@ -182,13 +182,26 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	if err := loadDemoIfEmpty(ctx, store, gaz, cfg.DemoSize, logger); err != nil {
 		return err
 	}
-	ix, err := search.Open(ctx, cfg.indexDir(), store, store.Taxonomy())
+	// Serve as soon as the catalog is built: Bleve, which only nationwide
+	// text needs, is filled behind it (see search.WithBackgroundText).
+	ix, err := search.Open(ctx, cfg.indexDir(), store, store.Taxonomy(), search.WithBackgroundText())
 	if err != nil {
 		return fmt.Errorf("open search index: %w", err)
 	}
 	defer ix.Close()
 	st := ix.Stats()
-	logger.Info("index ready", "facilities", st.Facilities, "seq", st.Seq, "took", time.Since(start).Round(time.Millisecond))
+	logger.Info("index ready", "facilities", st.Facilities, "seq", st.Seq, "text_index_ready", st.TextIndexReady, "took", time.Since(start).Round(time.Millisecond))
+	if !st.TextIndexReady {
+		go func() {
+			if err := ix.Wait(ctx); err != nil {
+				if ctx.Err() == nil {
+					logger.Error("text index", "err", err)
+				}
+				return
+			}
+			logger.Info("text index ready", "took", time.Since(start).Round(time.Millisecond))
+		}()
+	}
 
 	secret, err := webSecret(ctx, store)
 	if err != nil {

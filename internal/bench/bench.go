@@ -176,6 +176,10 @@ type EngineRun struct {
 	Facilities int     `json:"facilities"`
 	LoadS      float64 `json:"load_s"`
 	BuildS     float64 `json:"build_s"`
+	// TextReadyS is, for carefinder, when its Bleve index was filled and
+	// done merging (search.Index.Wait), from the start of the build:
+	// BuildS is when every search could be answered.
+	TextReadyS float64 `json:"text_ready_s,omitempty"`
 	// RestartOpenMs and RestartFirstMs time a restart of the carefinder
 	// index: search.Open on the existing directory, then the first query.
 	RestartOpenMs  float64       `json:"restart_open_ms,omitempty"`
@@ -253,6 +257,14 @@ func runEngine(ctx context.Context, spec childSpec, logger *slog.Logger) (*Engin
 	defer func() { eng.Close() }()
 	run.BuildS = time.Since(start).Seconds()
 	logger.Info("built", "took", time.Since(start).Round(time.Millisecond))
+	if cf, ok := eng.(*careFinder); ok {
+		// Measure searches alone, not searches beside Bleve's writes.
+		if err := cf.ix.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("carefinder: fill the text index: %w", err)
+		}
+		run.TextReadyS = time.Since(start).Seconds()
+		logger.Info("text index ready", "took", time.Since(start).Round(time.Millisecond))
+	}
 	if b, ok := eng.(*bleveEngine); ok {
 		run.Notes = append(run.Notes, fmt.Sprintf("bleve: %d segments after the build", b.segments()))
 	}

@@ -80,7 +80,7 @@ type careFinder struct {
 }
 
 func openCareFinder(ctx context.Context, dir string, src search.Source, tax *directory.Taxonomy) (*careFinder, error) {
-	ix, err := search.Open(ctx, dir, src, tax)
+	ix, err := search.Open(ctx, dir, src, tax, search.WithBackgroundText())
 	if err != nil {
 		return nil, fmt.Errorf("carefinder: %w", err)
 	}
@@ -107,7 +107,7 @@ func (e *careFinder) restart(ctx context.Context, q search.Query) (open, first t
 		return 0, 0, fmt.Errorf("carefinder: close: %w", err)
 	}
 	start := time.Now()
-	ix, err := search.Open(ctx, e.dir, e.src, e.tax)
+	ix, err := search.Open(ctx, e.dir, e.src, e.tax, search.WithBackgroundText())
 	if err != nil {
 		return 0, 0, fmt.Errorf("carefinder: reopen: %w", err)
 	}

@@ -107,17 +107,18 @@ func (r *Report) writeMarkdown(out io.Writer) error {
 
 func (r *Report) writeDataset(w *errWriter, d *DatasetReport) {
 	w.printf("\n### %s: %s facilities\n\n", d.Name, count(d.Facilities))
-	w.printf("| engine | load data | build index | restart: open | restart: first query | peak RSS |\n|---|--:|--:|--:|--:|--:|\n")
+	w.printf("| engine | load data | build index | text index ready | restart: open | restart: first query | peak RSS |\n|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, e := range d.Engines {
-		restartOpen, restartFirst := "—", "—"
+		restartOpen, restartFirst, textReady := "—", "—", "—"
 		if e.Engine == EngineCareFinder {
 			restartOpen, restartFirst = dur(e.RestartOpenMs), dur(e.RestartFirstMs)
+			textReady = secs(e.TextReadyS)
 		}
 		rss := bytesMB(e.PeakRSS)
 		if e.InProcess {
 			rss += " (shared process)"
 		}
-		w.printf("| %s | %s | %s | %s | %s | %s |\n", e.Engine, secs(e.LoadS), secs(e.BuildS), restartOpen, restartFirst, rss)
+		w.printf("| %s | %s | %s | %s | %s | %s | %s |\n", e.Engine, secs(e.LoadS), secs(e.BuildS), textReady, restartOpen, restartFirst, rss)
 	}
 	cf := map[string]Stats{}
 	for _, e := range d.Engines {

@@ -36,12 +36,14 @@ func (s termSet) or(o termSet) termSet {
 }
 
 // termBits numbers the taxonomy's terms, group by group: runs holds, in
-// display order, each group's range of bits.
+// display order, each group's range of bits. The numbering is layout's:
+// a term's bit is its position in a result's Facets.
 type termBits struct {
-	tax   *directory.Taxonomy
-	bit   map[directory.TermRef]int
-	terms []directory.TermRef
-	runs  []groupRun
+	tax    *directory.Taxonomy
+	bit    map[directory.TermRef]int
+	terms  []directory.TermRef
+	runs   []groupRun
+	layout *FacetLayout
 	// groupSet holds, per group in display order, the bits of its terms.
 	groupSet []termSet
 	valid    termSet // every bit that names a term
@@ -58,23 +60,18 @@ type groupRun struct {
 }
 
 func newTermBits(tax *directory.Taxonomy) *termBits {
-	tb := &termBits{tax: tax, bit: map[directory.TermRef]int{}, analyzer: newMapping().AnalyzerNamed(en.AnalyzerName)}
-	for _, g := range directory.Groups() {
-		first := len(tb.terms)
-		for _, t := range tax.Terms(g) {
-			ref := directory.TermRef{Group: t.Group, Slug: t.Slug}
-			tb.bit[ref] = len(tb.terms)
-			tb.terms = append(tb.terms, ref)
-		}
-		tb.runs = append(tb.runs, groupRun{g, first, len(tb.terms)})
+	l := NewFacetLayout(tax)
+	tb := &termBits{tax: tax, bit: l.pos, terms: l.terms, runs: l.runs, layout: l,
+		analyzer: newMapping().AnalyzerNamed(en.AnalyzerName)}
+	if len(tb.terms) > len(termSet{})*64 {
+		panic("search: taxonomy has more terms than termSet holds; widen termSet")
+	}
+	for _, r := range tb.runs {
 		var set termSet
-		for b := first; b < len(tb.terms); b++ {
+		for b := r.first; b < r.end; b++ {
 			set.add(b)
 		}
 		tb.groupSet = append(tb.groupSet, set)
-	}
-	if len(tb.terms) > len(termSet{})*64 {
-		panic("search: taxonomy has more terms than termSet holds; widen termSet")
 	}
 	tb.anc = make([]termSet, len(tb.terms))
 	for b, ref := range tb.terms {

@@ -95,8 +95,9 @@ type Result struct {
 	// if its own filter were not set (the other groups' filters, the
 	// location and the text still apply), so that each count says what
 	// ticking that term would give. Groups without a filter are counted
-	// over the matches themselves.
-	Facets map[directory.Group]map[string]int
+	// over the matches themselves. Every term of the taxonomy has a
+	// count, 0 when nothing matches, so a page can show all choices.
+	Facets Facets
 	// NearestKm is set when nothing matched (Total 0) a query with a
 	// location and a finite radius: the distance from the center to the
 	// nearest facility that matches the filters and text anywhere. It is
@@ -477,6 +478,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 		// from the grid, in order of distance.
 		var set bitset
 		total, counts, set = c.countAll(filters)
+		counts = slices.Clone(counts) // countAll's is shared; the result's is the caller's
 		c.nearestOf(q.Center, set, total, q.Limit+1, offer)
 	case q.HasLocation && q.RadiusKm > 0:
 		keep := func(i int) bool { return c.nearly(i, filters) }
@@ -507,7 +509,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &Result{Total: total, Facets: c.bits.facets(counts)}
+	res := &Result{Total: total, Facets: Facets{layout: c.bits.layout, counts: counts}}
 	if total == 0 && q.HasLocation && q.RadiusKm > 0 && (textScores == nil || !textWithin) {
 		if d, ok := c.nearest(q.Center, filters, textScores); ok {
 			res.NearestKm = &d
@@ -683,20 +685,4 @@ func (t *topK) siftDown(i int) {
 func (t *topK) sorted() []match {
 	sort.Slice(t.h, func(i, j int) bool { return t.cmp(&t.h[i], &t.h[j]) < 0 })
 	return t.h
-}
-
-// facets turns per-bit counts into the result's per-group maps. Every term
-// appears, with 0 when nothing matches, so a page can show all choices.
-func (tb *termBits) facets(counts facetCounts) map[directory.Group]map[string]int {
-	out := make(map[directory.Group]map[string]int, len(tb.runs))
-	for _, r := range tb.runs {
-		// Sized up front: growing a map rehashes it, and this runs for
-		// every search.
-		m := make(map[string]int, r.end-r.first)
-		for b := r.first; b < r.end; b++ {
-			m[tb.terms[b].Slug] = counts[b]
-		}
-		out[r.group] = m
-	}
-	return out
 }

@@ -578,8 +578,10 @@ func (e *searchEncoder) appendLabels(b []byte, s *directory.Services, spanish bo
 }
 
 // appendFacets appends facet counts, one object per group, groups and terms
-// in the taxonomy's display order; a term the counts lack counts 0.
-func (e *searchEncoder) appendFacets(b []byte, counts map[directory.Group]map[string]int) []byte {
+// in the taxonomy's display order; a term the counts lack counts 0. When
+// the counts are laid out as the encoder's taxonomy (the index and the
+// server share one), a group's counts are read in order, by position.
+func (e *searchEncoder) appendFacets(b []byte, facets search.Facets) []byte {
 	b = append(b, '{')
 	for i := range e.groups {
 		g := &e.groups[i]
@@ -587,13 +589,20 @@ func (e *searchEncoder) appendFacets(b []byte, counts map[directory.Group]map[st
 			b = append(b, ',')
 		}
 		b = append(b, g.open...)
-		gc := counts[g.group]
+		terms, counts := facets.Group(g.group)
 		for j := range g.terms {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, g.terms[j].key...)
-			b = strconv.AppendInt(b, int64(gc[g.terms[j].slug]), 10)
+			t := &g.terms[j]
+			b = append(b, t.key...)
+			var n int
+			if j < len(terms) && terms[j].Slug == t.slug {
+				n = counts[j]
+			} else {
+				n = facets.Count(g.group, t.slug)
+			}
+			b = strconv.AppendInt(b, int64(n), 10)
 		}
 		b = append(b, '}')
 	}

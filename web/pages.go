@@ -556,7 +556,7 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 	for _, g := range directory.Groups() {
 		gv := groupView{Group: g, Label: p.T("group_" + string(g)), Open: len(q.Filters[g]) > 0}
 		for _, t := range s.tax.Terms(g) {
-			n := res.Facets[g][t.Slug]
+			n := res.Facets.Count(g, t.Slug)
 			checked := slices.Contains(q.Filters[g], t.Slug)
 			if n == 0 && !checked {
 				continue // a choice that would find nothing is only noise

@@ -227,15 +227,18 @@ func (r *recReader) str() string {
 	return unsafe.String(&s[0], len(s))
 }
 
-// strs returns the next list of strings; nil when it is empty.
-func (r *recReader) strs() []string {
+// strsInto returns the next list of strings, appended to *buf and capped
+// at its length (appending to it copies); nil when it is empty.
+func (r *recReader) strsInto(buf *[]string) []string {
 	n := r.uvarint()
 	if n == 0 || r.bad || n > uint64(len(r.b)-r.p) {
 		return nil
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = r.str()
+	out := *buf
+	start := len(out)
+	for range n {
+		out = append(out, r.str())
 	}
-	return out
+	*buf = out
+	return out[start:len(out):len(out)]
 }

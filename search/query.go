@@ -519,9 +519,10 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	n := min(q.Limit, len(page))
 	more := len(page) > n
 	page = page[:n]
-	res.Hits = make([]Hit, 0, n)
-	for _, m := range page {
-		res.Hits = append(res.Hits, Hit{Facility: c.facility(int(m.i)), DistanceKm: m.dist, Score: m.score})
+	fs := c.facilities(page)
+	res.Hits = make([]Hit, n)
+	for k, m := range page {
+		res.Hits[k] = Hit{Facility: &fs[k], DistanceKm: m.dist, Score: m.score}
 	}
 	if more && n > 0 {
 		last := page[n-1]

@@ -103,8 +103,8 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.observeSearch(&res.Query, time.Since(start))
 	req.echoQuery(&res.Query)
 	h := w.Header()
-	h.Set("Cache-Control", cacheControlPublic)
-	h.Add("Vary", "Accept")
+	h["Cache-Control"] = s.hdr.cacheControlPublic
+	s.hdr.addVary(h, "Accept")
 	buf := respBufPool.Get().(*[]byte)
 	defer func() {
 		if cap(*buf) <= maxPooledBuffer {
@@ -116,9 +116,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	contentType := contentTypeJSON
+	contentType := s.hdr.contentTypeJSON
 	if req.geojson {
-		contentType = contentTypeGeoJSON
+		contentType = s.hdr.contentTypeGeoJSON
 	}
 	writeJSONBytes(w, http.StatusOK, contentType, body)
 	return nil

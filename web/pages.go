@@ -308,7 +308,7 @@ func (s *Server) newSearchForm(l Lang, v url.Values) searchForm {
 		found = found || o.Selected
 		f.Radius = append(f.Radius, o)
 	}
-	if !found && radiusRE.MatchString(current) { // a radius the form does not offer: keep it
+	if _, _, ok := splitRadius(current); !found && ok { // a radius the form does not offer: keep it
 		o := option{Value: current, Label: translate(l, "radius_miles", current), Selected: true}
 		if strings.HasSuffix(current, "km") {
 			o.Label = translate(l, "radius_km", strings.TrimSpace(strings.TrimSuffix(current, "km")))

@@ -186,6 +186,12 @@ func (r *recReader) uvarint() uint64 {
 	if r.bad {
 		return 0
 	}
+	// Most are one byte (a string shorter than 128, a short list).
+	if r.p < len(r.b) && r.b[r.p] < 0x80 {
+		v := r.b[r.p]
+		r.p++
+		return uint64(v)
+	}
 	v, k := binary.Uvarint(r.b[r.p:])
 	if k <= 0 {
 		r.bad = true

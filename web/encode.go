@@ -129,6 +129,17 @@ func appendFloat(b []byte, f float64) []byte {
 	return b
 }
 
+// appendPlainFloat appends f as strconv formats it with 'f' and the
+// fewest digits; b[from:to] holds f as appendFloat wrote it, which is the
+// same unless that took an exponent, and is copied rather than formatted
+// again.
+func appendPlainFloat(b []byte, f float64, from, to int) []byte {
+	if abs := math.Abs(f); abs == 0 || abs >= 1e-6 && abs < 1e21 {
+		return append(b, b[from:to]...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
 // appendStringPtr appends a JSON string, or null for nil.
 func appendStringPtr(b []byte, s *string) []byte {
 	if s == nil {
@@ -480,9 +491,13 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 	b = append(b, `,"zip":`...)
 	b = appendString(b, f.Address.ZIP)
 	b = append(b, `},"lat":`...)
+	lat := len(b)
 	b = appendFloat(b, f.Lat)
+	lat2 := len(b)
 	b = append(b, `,"lon":`...)
+	lon := len(b)
 	b = appendFloat(b, f.Lon)
+	lon2 := len(b)
 	if phone := f.Phones.Best(); phone != "" {
 		b = append(b, `,"phone":`...)
 		b = appendString(b, phone)
@@ -505,12 +520,13 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 		b = append(b, `,"website":`...)
 		b = appendString(b, f.Website)
 	}
-	// directionsURL, written in place: its digits need no escaping.
+	// directionsURL, written in place: its digits need no escaping, and
+	// are those of "lat" and "lon" above unless those took an exponent.
 	b = append(b, `,"directions_url":`...)
 	b = append(b, directionsPrefix...)
-	b = strconv.AppendFloat(b, f.Lat, 'f', -1, 64)
+	b = appendPlainFloat(b, f.Lat, lat, lat2)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, f.Lon, 'f', -1, 64)
+	b = appendPlainFloat(b, f.Lon, lon, lon2)
 	b = append(b, `","open_24_7":`...)
 	switch {
 	case f.Open247 == nil:

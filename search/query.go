@@ -511,8 +511,11 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 		counts = slices.Clone(counts) // countAll's is shared; the result's is the caller's
 		c.nearestOf(q.Center, set, total, q.Limit+1, offer)
 	case q.HasLocation && q.RadiusKm > 0:
-		keep := func(i int) bool { return c.nearly(i, filters) }
-		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
+		// Distance first, then the filters (consider checks them): the
+		// grid keeps its points side by side, while the filters read
+		// each facility's entry, scattered through the catalog, and
+		// about half the points of the circle's cells lie outside it.
+		c.grid.WithinFiltered(q.Center, q.RadiusKm, nil, func(i int, d float64) bool {
 			consider(i, d, 0)
 			return true
 		})

@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -358,7 +357,12 @@ type groupFilter struct {
 type filterSet struct {
 	groups []groupFilter
 	region *Region
+	// buf backs groups: a group has one filter at most.
+	buf [numGroups]groupFilter
 }
+
+// numGroups is how many groups the taxonomy has (directory.Groups).
+const numGroups = 7
 
 // inRegion reports whether entry i is inside the query's region, if it has
 // one.
@@ -427,6 +431,7 @@ func (fc facetCounts) tally(c *catalog, i int, filters *filterSet) bool {
 // group, in display order, with the query's region.
 func (tb *termBits) filters(q *Query) *filterSet {
 	out := &filterSet{region: q.Region}
+	out.groups = out.buf[:0]
 	for gi, g := range directory.Groups() {
 		slugs := q.Filters[g]
 		if len(slugs) == 0 {
@@ -698,13 +703,16 @@ func (t *topK) push(m match) {
 	}
 }
 
-func (t *topK) siftDown(i int) {
+func (t *topK) siftDown(i int) { t.siftDownIn(i, len(t.h)) }
+
+// siftDownIn sifts element i down the heap made of t.h[:n].
+func (t *topK) siftDownIn(i, n int) {
 	for {
 		l, r, big := 2*i+1, 2*i+2, i
-		if l < len(t.h) && t.cmp(&t.h[l], &t.h[big]) > 0 {
+		if l < n && t.cmp(&t.h[l], &t.h[big]) > 0 {
 			big = l
 		}
-		if r < len(t.h) && t.cmp(&t.h[r], &t.h[big]) > 0 {
+		if r < n && t.cmp(&t.h[r], &t.h[big]) > 0 {
 			big = r
 		}
 		if big == i {
@@ -715,8 +723,14 @@ func (t *topK) siftDown(i int) {
 	}
 }
 
-// sorted returns the kept matches, best first.
+// sorted returns the kept matches, best first: a heapsort of the heap in
+// place (the worst goes to the end, then the worst of the rest…), which,
+// unlike sort.Slice, needs no reflection nor allocation. The order is
+// total (ties end with the id), so any sort gives the same.
 func (t *topK) sorted() []match {
-	sort.Slice(t.h, func(i, j int) bool { return t.cmp(&t.h[i], &t.h[j]) < 0 })
+	for n := len(t.h) - 1; n > 0; n-- {
+		t.h[0], t.h[n] = t.h[n], t.h[0]
+		t.siftDownIn(0, n)
+	}
 	return t.h
 }

@@ -1,9 +1,12 @@
 package search
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,5 +65,56 @@ func TestFingerprint(t *testing.T) {
 	b := Query{HasLocation: true, Filters: map[directory.Group][]string{directory.GroupTherapy: {"detox"}}}
 	if a.fingerprint() == b.fingerprint() {
 		t.Error("the same slug in two groups gives one fingerprint")
+	}
+}
+
+// TestTopKSorted checks that topK keeps the k best of what it is offered,
+// best first, as sorting everything and taking the first k would.
+func TestTopKSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	order := func(a, b *match) int {
+		if c := cmp.Compare(a.dist, b.dist); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	}
+	for _, tt := range []struct {
+		name    string
+		k, n    int
+		spreadD int // distances from 0 to spreadD-1: small means many ties
+	}{
+		{"none", 5, 0, 10},
+		{"fewer than k", 21, 7, 100},
+		{"exactly k", 21, 21, 100},
+		{"many", 21, 500, 1000},
+		{"many ties", 21, 500, 3},
+		{"k of one", 1, 50, 10},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			all := make([]match, tt.n)
+			for i := range all {
+				all[i] = match{i: int32(i), dist: float64(rng.IntN(tt.spreadD))}
+			}
+			rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+			top := newTopK(tt.k, order)
+			for _, m := range all {
+				top.push(m)
+			}
+			got := top.sorted()
+			want := slices.Clone(all)
+			slices.SortFunc(want, func(a, b match) int { return order(&a, &b) })
+			want = want[:min(tt.k, len(want))]
+			if !slices.Equal(got, want) {
+				t.Errorf("kept %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestNumGroups keeps filterSet's array as long as the taxonomy's list of
+// groups (were it shorter, filters would still work, allocating).
+func TestNumGroups(t *testing.T) {
+	if n := len(directory.Groups()); n != numGroups {
+		t.Errorf("numGroups is %d; directory.Groups has %d", numGroups, n)
 	}
 }

@@ -186,6 +186,12 @@ func (r *recReader) uvarint() uint64 {
 	if r.bad {
 		return 0
 	}
+	// Most are one byte (a string shorter than 128, a short list).
+	if r.p < len(r.b) && r.b[r.p] < 0x80 {
+		v := r.b[r.p]
+		r.p++
+		return uint64(v)
+	}
 	v, k := binary.Uvarint(r.b[r.p:])
 	if k <= 0 {
 		r.bad = true
@@ -227,15 +233,18 @@ func (r *recReader) str() string {
 	return unsafe.String(&s[0], len(s))
 }
 
-// strs returns the next list of strings; nil when it is empty.
-func (r *recReader) strs() []string {
+// strsInto returns the next list of strings, appended to *buf and capped
+// at its length (appending to it copies); nil when it is empty.
+func (r *recReader) strsInto(buf *[]string) []string {
 	n := r.uvarint()
 	if n == 0 || r.bad || n > uint64(len(r.b)-r.p) {
 		return nil
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = r.str()
+	out := *buf
+	start := len(out)
+	for range n {
+		out = append(out, r.str())
 	}
-	return out
+	*buf = out
+	return out[start:len(out):len(out)]
 }

@@ -36,12 +36,14 @@ func (s termSet) or(o termSet) termSet {
 }
 
 // termBits numbers the taxonomy's terms, group by group: runs holds, in
-// display order, each group's range of bits.
+// display order, each group's range of bits. The numbering is layout's:
+// a term's bit is its position in a result's Facets.
 type termBits struct {
-	tax   *directory.Taxonomy
-	bit   map[directory.TermRef]int
-	terms []directory.TermRef
-	runs  []groupRun
+	tax    *directory.Taxonomy
+	bit    map[directory.TermRef]int
+	terms  []directory.TermRef
+	runs   []groupRun
+	layout *FacetLayout
 	// groupSet holds, per group in display order, the bits of its terms.
 	groupSet []termSet
 	valid    termSet // every bit that names a term
@@ -58,23 +60,18 @@ type groupRun struct {
 }
 
 func newTermBits(tax *directory.Taxonomy) *termBits {
-	tb := &termBits{tax: tax, bit: map[directory.TermRef]int{}, analyzer: newMapping().AnalyzerNamed(en.AnalyzerName)}
-	for _, g := range directory.Groups() {
-		first := len(tb.terms)
-		for _, t := range tax.Terms(g) {
-			ref := directory.TermRef{Group: t.Group, Slug: t.Slug}
-			tb.bit[ref] = len(tb.terms)
-			tb.terms = append(tb.terms, ref)
-		}
-		tb.runs = append(tb.runs, groupRun{g, first, len(tb.terms)})
+	l := NewFacetLayout(tax)
+	tb := &termBits{tax: tax, bit: l.pos, terms: l.terms, runs: l.runs, layout: l,
+		analyzer: newMapping().AnalyzerNamed(en.AnalyzerName)}
+	if len(tb.terms) > len(termSet{})*64 {
+		panic("search: taxonomy has more terms than termSet holds; widen termSet")
+	}
+	for _, r := range tb.runs {
 		var set termSet
-		for b := first; b < len(tb.terms); b++ {
+		for b := r.first; b < r.end; b++ {
 			set.add(b)
 		}
 		tb.groupSet = append(tb.groupSet, set)
-	}
-	if len(tb.terms) > len(termSet{})*64 {
-		panic("search: taxonomy has more terms than termSet holds; widen termSet")
 	}
 	tb.anc = make([]termSet, len(tb.terms))
 	for b, ref := range tb.terms {
@@ -581,17 +578,26 @@ func (c *catalog) state(i int) string { return c.arena.str(c.entries[i].rec, rec
 // name returns the name of entry i.
 func (c *catalog) name(i int) string { return c.arena.str(c.entries[i].rec, recName) }
 
+// facilityArrays are backing arrays that the Facilities made for one
+// answer share, so that a page of hits costs a few allocations in all
+// rather than a few per hit. Each Facility's slices are capped at their
+// length: appending to one copies it, and never reaches another's.
+type facilityArrays struct {
+	strs  []string // alternate names and address lines
+	slugs []string // services
+}
+
 // summary returns what entry i's record holds. Its strings are read from
-// the arena without copying.
-func (c *catalog) summary(i int) (id string, s summary) {
+// the arena without copying; its lists are appended to arr.
+func (c *catalog) summary(i int, arr *facilityArrays) (id string, s summary) {
 	e := &c.entries[i]
 	r := c.arena.reader(e.rec)
 	id = r.str()
 	r.str() // the name key
 	s.address.State = r.str()
 	s.name = r.str()
-	s.alternates = r.strs()
-	s.address.Lines = r.strs()
+	s.alternates = r.strsInto(&arr.strs)
+	s.address.Lines = r.strsInto(&arr.strs)
 	for _, p := range []*string{&s.address.City, &s.address.ZIP, &s.phones.Intake, &s.phones.Main,
 		&s.phones.Hotline, &s.website, &s.source, &s.sourceID, &s.lastVerified} {
 		*p = r.str()
@@ -605,21 +611,51 @@ func (c *catalog) summary(i int) (id string, s summary) {
 // shared with the catalog; that is safe, for the arena never changes a
 // byte once written.
 func (c *catalog) facility(i int) *directory.Facility {
-	id, s := c.summary(i)
+	f := new(directory.Facility)
+	c.fillFacility(f, i, &facilityArrays{})
+	return f
+}
+
+// facilities returns the summaries of the matches' entries as Facilities,
+// as facility does, in one array, their lists in arrays they share.
+func (c *catalog) facilities(page []match) []directory.Facility {
+	fs := make([]directory.Facility, len(page))
+	// The expanded terms bound the listed ones: one array of slugs holds
+	// every facility's.
+	n := 0
+	for k := range page {
+		for _, w := range c.entries[page[k].i].terms {
+			n += bits.OnesCount64(w)
+		}
+	}
+	arr := facilityArrays{slugs: make([]string, 0, n), strs: make([]string, 0, 4*len(page))}
+	for k := range page {
+		c.fillFacility(&fs[k], int(page[k].i), &arr)
+	}
+	return fs
+}
+
+// fillFacility sets f to the summary of entry i, its lists appended to arr.
+func (c *catalog) fillFacility(f *directory.Facility, i int, arr *facilityArrays) {
+	id, s := c.summary(i, arr)
 	e := &c.entries[i]
-	f := &directory.Facility{
+	*f = directory.Facility{
 		ID: id, Name: s.name, AlternateNames: s.alternates, Address: s.address, Lat: e.pt[1], Lon: e.pt[0], Phones: s.phones,
 		Website: s.website, Open247: s.open247.ptr(), Active: true,
 		Provenance: directory.Provenance{Source: s.source, SourceID: s.sourceID, LastVerified: s.lastVerified},
 	}
-	// One backing array for every group: bits are numbered group by group
-	// (the taxonomy lists its terms so), so each group is a run of it.
+	// One run of the slugs for every group: bits are numbered group by
+	// group (the taxonomy lists its terms so), so each group is a run of
+	// it. Every group gets a list, empty when it has no term.
 	n := 0
 	for _, w := range s.own {
 		n += bits.OnesCount64(w)
 	}
-	slugs := make([]string, 0, n)
-	start := 0
+	if cap(arr.slugs)-len(arr.slugs) < n || arr.slugs == nil {
+		arr.slugs = make([]string, 0, max(n, 2*cap(arr.slugs)))
+	}
+	slugs := arr.slugs
+	start := len(slugs)
 	for _, r := range c.bits.runs {
 		for b := r.first; b < r.end; b++ {
 			if s.own.has(b) {
@@ -629,7 +665,7 @@ func (c *catalog) facility(i int) *directory.Facility {
 		f.Services.Set(r.group, slugs[start:len(slugs):len(slugs)])
 		start = len(slugs)
 	}
-	return f
+	arr.slugs = slugs
 }
 
 // get returns the summary of the active facility with the given id.

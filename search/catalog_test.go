@@ -105,9 +105,10 @@ func TestArenaRecords(t *testing.T) {
 		t.Fatalf("%d chunks: the test should cross chunks", len(a.chunks))
 	}
 	cat := &catalog{bits: tb, arena: a}
+	var arr facilityArrays // shared by every record, as by a page of hits
 	for i, st := range all {
 		cat.entries = append(cat.entries, entry{rec: st.ref})
-		id, got := cat.summary(i)
+		id, got := cat.summary(i, &arr)
 		if id != st.id || cat.id(i) != st.id || cat.name(i) != st.sum.name || cat.nameKey(i) != sortName(st.sum.name) || cat.state(i) != st.sum.address.State {
 			t.Fatalf("record %d: id %q name %q", i, id, cat.name(i))
 		}
@@ -157,5 +158,81 @@ func TestCountAllCache(t *testing.T) {
 	}
 	if total, _, _ := cat.countAll(filters); total != 2 {
 		t.Fatalf("total %d, want 2", total)
+	}
+}
+
+// TestFacilitiesBatch checks that a page's Facilities, made together in
+// shared arrays, equal the ones made one at a time, and that appending to
+// one's lists leaves the others' alone.
+func TestFacilitiesBatch(t *testing.T) {
+	tax := directory.DefaultTaxonomy()
+	cat := newCatalog(newTermBits(tax))
+	for i := range 40 {
+		f := directory.Facility{ID: fmt.Sprintf("f%02d", i), Name: fmt.Sprintf("Place %d", i), Active: true, Lat: 36, Lon: -86}
+		for range i % 3 {
+			f.AlternateNames = append(f.AlternateNames, fmt.Sprintf("alt %d.%d", i, len(f.AlternateNames)))
+		}
+		for range i % 4 {
+			f.Address.Lines = append(f.Address.Lines, fmt.Sprintf("line %d.%d", i, len(f.Address.Lines)))
+		}
+		for k, g := range directory.Groups() {
+			terms := tax.Terms(g)
+			for j := range (i + k) % 5 {
+				f.Services.Add(g, terms[(i*7+j*3)%len(terms)].Slug)
+			}
+		}
+		cat.apply(&f)
+	}
+	for _, tt := range []struct {
+		name string
+		pos  []int32
+	}{
+		{"one", []int32{5}},
+		{"a page", []int32{3, 0, 39, 12, 7, 8, 21, 22, 30, 1}},
+		{"every one", func() []int32 {
+			var all []int32
+			for i := range cat.entries {
+				all = append(all, int32(i))
+			}
+			return all
+		}()},
+		{"none", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			page := make([]match, len(tt.pos))
+			for k, i := range tt.pos {
+				page[k] = match{i: i}
+			}
+			fs := cat.facilities(page)
+			if len(fs) != len(tt.pos) {
+				t.Fatalf("%d facilities for %d matches", len(fs), len(tt.pos))
+			}
+			for k, i := range tt.pos {
+				if diff := cmp.Diff(cat.facility(int(i)), &fs[k]); diff != "" {
+					t.Errorf("entry %d (-alone +batch):\n%s", i, diff)
+				}
+				for _, g := range directory.Groups() {
+					if fs[k].Services.Get(g) == nil {
+						t.Errorf("entry %d: %s is nil, want an empty list", i, g)
+					}
+				}
+			}
+			// Appending to one facility's lists must not write into the next's.
+			for k := range fs {
+				fs[k].Services.Care = append(fs[k].Services.Care, "scribble")
+				fs[k].AlternateNames = append(fs[k].AlternateNames, "scribble")
+				fs[k].Address.Lines = append(fs[k].Address.Lines, "scribble")
+			}
+			for k, i := range tt.pos {
+				want := cat.facility(int(i))
+				got := fs[k]
+				got.Services.Care = got.Services.Care[:len(got.Services.Care)-1]
+				got.AlternateNames = got.AlternateNames[:len(got.AlternateNames)-1]
+				got.Address.Lines = got.Address.Lines[:len(got.Address.Lines)-1]
+				if diff := cmp.Diff(want, &got, cmp.Comparer(func(a, b []string) bool { return slices.Equal(a, b) })); diff != "" {
+					t.Errorf("entry %d after appends to the others (-want +got):\n%s", i, diff)
+				}
+			}
+		})
 	}
 }

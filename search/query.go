@@ -6,11 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/bits"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -95,8 +94,9 @@ type Result struct {
 	// if its own filter were not set (the other groups' filters, the
 	// location and the text still apply), so that each count says what
 	// ticking that term would give. Groups without a filter are counted
-	// over the matches themselves.
-	Facets map[directory.Group]map[string]int
+	// over the matches themselves. Every term of the taxonomy has a
+	// count, 0 when nothing matches, so a page can show all choices.
+	Facets Facets
 	// NearestKm is set when nothing matched (Total 0) a query with a
 	// location and a finite radius: the distance from the center to the
 	// nearest facility that matches the filters and text anywhere. It is
@@ -224,17 +224,47 @@ func (q *Query) Normalize(tax *directory.Taxonomy) error {
 }
 
 // fingerprint identifies everything of the query but the page, so that a
-// cursor is only accepted by the query that made it.
+// cursor is only accepted by the query that made it. It is the FNV-1a hash
+// of "true|lon|lat|radius|text|sort|" (numbers with 9 decimals), then
+// "group=slug,slug;" for every group in display order and "region=%x;" with
+// a region, written into a buffer on the stack: with fmt it cost a search
+// a dozen allocations.
 func (q *Query) fingerprint() uint64 {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%v|%.9f|%.9f|%.9f|%s|%s|", q.HasLocation, q.Center[0], q.Center[1], q.RadiusKm, q.Text, q.Sort)
+	var buf [512]byte
+	b := strconv.AppendBool(buf[:0], q.HasLocation)
+	for _, f := range [...]float64{q.Center[0], q.Center[1], q.RadiusKm} {
+		b = append(b, '|')
+		b = strconv.AppendFloat(b, f, 'f', 9, 64)
+	}
+	b = append(b, '|')
+	b = append(b, q.Text...)
+	b = append(b, '|')
+	b = append(b, q.Sort...)
+	b = append(b, '|')
 	for _, g := range directory.Groups() {
-		fmt.Fprintf(h, "%s=%s;", g, strings.Join(q.Filters[g], ","))
+		b = append(b, g...)
+		b = append(b, '=')
+		for i, s := range q.Filters[g] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, s...)
+		}
+		b = append(b, ';')
 	}
 	if q.Region != nil {
-		fmt.Fprintf(h, "region=%x;", q.Region.id)
+		b = append(b, "region="...)
+		b = strconv.AppendUint(b, q.Region.id, 16)
+		b = append(b, ';')
 	}
-	return h.Sum64()
+	// FNV-1a, 64 bits, as hash/fnv's New64a.
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	h := uint64(offset64)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= prime64
+	}
+	return h
 }
 
 // cursor is the position after the last hit of a page: its sort key.
@@ -327,7 +357,12 @@ type groupFilter struct {
 type filterSet struct {
 	groups []groupFilter
 	region *Region
+	// buf backs groups: a group has one filter at most.
+	buf [numGroups]groupFilter
 }
+
+// numGroups is how many groups the taxonomy has (directory.Groups).
+const numGroups = 7
 
 // inRegion reports whether entry i is inside the query's region, if it has
 // one.
@@ -396,6 +431,7 @@ func (fc facetCounts) tally(c *catalog, i int, filters *filterSet) bool {
 // group, in display order, with the query's region.
 func (tb *termBits) filters(q *Query) *filterSet {
 	out := &filterSet{region: q.Region}
+	out.groups = out.buf[:0]
 	for gi, g := range directory.Groups() {
 		slugs := q.Filters[g]
 		if len(slugs) == 0 {
@@ -477,10 +513,14 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 		// from the grid, in order of distance.
 		var set bitset
 		total, counts, set = c.countAll(filters)
+		counts = slices.Clone(counts) // countAll's is shared; the result's is the caller's
 		c.nearestOf(q.Center, set, total, q.Limit+1, offer)
 	case q.HasLocation && q.RadiusKm > 0:
-		keep := func(i int) bool { return c.nearly(i, filters) }
-		c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, d float64) bool {
+		// Distance first, then the filters (consider checks them): the
+		// grid keeps its points side by side, while the filters read
+		// each facility's entry, scattered through the catalog, and
+		// about half the points of the circle's cells lie outside it.
+		c.grid.WithinFiltered(q.Center, q.RadiusKm, nil, func(i int, d float64) bool {
 			consider(i, d, 0)
 			return true
 		})
@@ -507,7 +547,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &Result{Total: total, Facets: c.bits.facets(counts)}
+	res := &Result{Total: total, Facets: Facets{layout: c.bits.layout, counts: counts}}
 	if total == 0 && q.HasLocation && q.RadiusKm > 0 && (textScores == nil || !textWithin) {
 		if d, ok := c.nearest(q.Center, filters, textScores); ok {
 			res.NearestKm = &d
@@ -517,9 +557,10 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	n := min(q.Limit, len(page))
 	more := len(page) > n
 	page = page[:n]
-	res.Hits = make([]Hit, 0, n)
-	for _, m := range page {
-		res.Hits = append(res.Hits, Hit{Facility: c.facility(int(m.i)), DistanceKm: m.dist, Score: m.score})
+	fs := c.facilities(page)
+	res.Hits = make([]Hit, n)
+	for k, m := range page {
+		res.Hits[k] = Hit{Facility: &fs[k], DistanceKm: m.dist, Score: m.score}
 	}
 	if more && n > 0 {
 		last := page[n-1]
@@ -662,13 +703,16 @@ func (t *topK) push(m match) {
 	}
 }
 
-func (t *topK) siftDown(i int) {
+func (t *topK) siftDown(i int) { t.siftDownIn(i, len(t.h)) }
+
+// siftDownIn sifts element i down the heap made of t.h[:n].
+func (t *topK) siftDownIn(i, n int) {
 	for {
 		l, r, big := 2*i+1, 2*i+2, i
-		if l < len(t.h) && t.cmp(&t.h[l], &t.h[big]) > 0 {
+		if l < n && t.cmp(&t.h[l], &t.h[big]) > 0 {
 			big = l
 		}
-		if r < len(t.h) && t.cmp(&t.h[r], &t.h[big]) > 0 {
+		if r < n && t.cmp(&t.h[r], &t.h[big]) > 0 {
 			big = r
 		}
 		if big == i {
@@ -679,24 +723,14 @@ func (t *topK) siftDown(i int) {
 	}
 }
 
-// sorted returns the kept matches, best first.
+// sorted returns the kept matches, best first: a heapsort of the heap in
+// place (the worst goes to the end, then the worst of the rest…), which,
+// unlike sort.Slice, needs no reflection nor allocation. The order is
+// total (ties end with the id), so any sort gives the same.
 func (t *topK) sorted() []match {
-	sort.Slice(t.h, func(i, j int) bool { return t.cmp(&t.h[i], &t.h[j]) < 0 })
-	return t.h
-}
-
-// facets turns per-bit counts into the result's per-group maps. Every term
-// appears, with 0 when nothing matches, so a page can show all choices.
-func (tb *termBits) facets(counts facetCounts) map[directory.Group]map[string]int {
-	out := make(map[directory.Group]map[string]int, len(tb.runs))
-	for _, r := range tb.runs {
-		// Sized up front: growing a map rehashes it, and this runs for
-		// every search.
-		m := make(map[string]int, r.end-r.first)
-		for b := r.first; b < r.end; b++ {
-			m[tb.terms[b].Slug] = counts[b]
-		}
-		out[r.group] = m
+	for n := len(t.h) - 1; n > 0; n-- {
+		t.h[0], t.h[n] = t.h[n], t.h[0]
+		t.siftDownIn(0, n)
 	}
-	return out
+	return t.h
 }

@@ -214,7 +214,7 @@ func TestSearchMatchesOracle(t *testing.T) {
 				t.Errorf("total %d, oracle %d", first.Total, len(wantIDs))
 			}
 			if len(wantIDs) == len(gotIDs) {
-				if diff := gocmp.Diff(wantFacets, first.Facets); diff != "" {
+				if diff := gocmp.Diff(wantFacets, searchtest.FacetMap(first.Facets)); diff != "" {
 					t.Errorf("facets differ from the oracle (-want +got):\n%s", diff)
 				}
 			}
@@ -439,7 +439,7 @@ func TestIndexManyChangesCompact(t *testing.T) {
 		if diff := gocmp.Diff(want, got); diff != "" {
 			t.Fatalf("query %d after changes (-want +got):\n%s", i, diff)
 		}
-		if diff := gocmp.Diff(wantFacets, first.Facets); diff != "" || first.Total != len(want) {
+		if diff := gocmp.Diff(wantFacets, searchtest.FacetMap(first.Facets)); diff != "" || first.Total != len(want) {
 			t.Fatalf("query %d after changes: total %d, oracle %d; facets (-want +got):\n%s", i, first.Total, len(want), diff)
 		}
 	}
@@ -574,7 +574,7 @@ func TestNationwideCountsFollowChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res.Total, res.Facets[directory.GroupCare]["detox"]
+		return res.Total, res.Facets.Count(directory.GroupCare, "detox")
 	}
 	if total, facet := count(); total != 1 || facet != 1 {
 		t.Fatalf("before: total %d facet %d", total, facet)
@@ -658,7 +658,7 @@ func TestNationwideWithPendingChanges(t *testing.T) {
 		if diff := gocmp.Diff(want, got); diff != "" {
 			t.Fatalf("query %d (-want +got):\n%s", i, diff)
 		}
-		if diff := gocmp.Diff(wantFacets, first.Facets); diff != "" {
+		if diff := gocmp.Diff(wantFacets, searchtest.FacetMap(first.Facets)); diff != "" {
 			t.Fatalf("query %d facets (-want +got):\n%s", i, diff)
 		}
 	}
@@ -793,10 +793,10 @@ func TestDisjunctiveFacets(t *testing.T) {
 				if res.Total != tt.total {
 					t.Errorf("total %d, want %d", res.Total, tt.total)
 				}
-				if diff := gocmp.Diff(tt.care, nonZero(res.Facets[directory.GroupCare])); diff != "" {
+				if diff := gocmp.Diff(tt.care, nonZero(searchtest.FacetMap(res.Facets)[directory.GroupCare])); diff != "" {
 					t.Errorf("care facets (-want +got):\n%s", diff)
 				}
-				if diff := gocmp.Diff(tt.payment, nonZero(res.Facets[directory.GroupPayment])); diff != "" {
+				if diff := gocmp.Diff(tt.payment, nonZero(searchtest.FacetMap(res.Facets)[directory.GroupPayment])); diff != "" {
 					t.Errorf("payment facets (-want +got):\n%s", diff)
 				}
 			}

@@ -36,10 +36,11 @@ var errUnsupportedFloat = errors.New("json: unsupported value: NaN or infinite n
 var respBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
 
 // writeJSONBytes writes an encoded body with its Content-Type and
-// Content-Length, as writeJSON does.
-func writeJSONBytes(w http.ResponseWriter, status int, contentType string, body []byte) {
+// Content-Length, as writeJSON does. contentType is a shared header value
+// (sharedHeaders), set as it is.
+func writeJSONBytes(w http.ResponseWriter, status int, contentType []string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
+	h["Content-Type"] = contentType
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body) // a failed write means the client left; nothing to do
@@ -126,6 +127,17 @@ func appendFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
+}
+
+// appendPlainFloat appends f as strconv formats it with 'f' and the
+// fewest digits; b[from:to] holds f as appendFloat wrote it, which is the
+// same unless that took an exponent, and is copied rather than formatted
+// again.
+func appendPlainFloat(b []byte, f float64, from, to int) []byte {
+	if abs := math.Abs(f); abs == 0 || abs >= 1e-6 && abs < 1e21 {
+		return append(b, b[from:to]...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
 // appendStringPtr appends a JSON string, or null for nil.
@@ -479,9 +491,13 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 	b = append(b, `,"zip":`...)
 	b = appendString(b, f.Address.ZIP)
 	b = append(b, `},"lat":`...)
+	lat := len(b)
 	b = appendFloat(b, f.Lat)
+	lat2 := len(b)
 	b = append(b, `,"lon":`...)
+	lon := len(b)
 	b = appendFloat(b, f.Lon)
+	lon2 := len(b)
 	if phone := f.Phones.Best(); phone != "" {
 		b = append(b, `,"phone":`...)
 		b = appendString(b, phone)
@@ -504,12 +520,13 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 		b = append(b, `,"website":`...)
 		b = appendString(b, f.Website)
 	}
-	// directionsURL, written in place: its digits need no escaping.
+	// directionsURL, written in place: its digits need no escaping, and
+	// are those of "lat" and "lon" above unless those took an exponent.
 	b = append(b, `,"directions_url":`...)
 	b = append(b, directionsPrefix...)
-	b = strconv.AppendFloat(b, f.Lat, 'f', -1, 64)
+	b = appendPlainFloat(b, f.Lat, lat, lat2)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, f.Lon, 'f', -1, 64)
+	b = appendPlainFloat(b, f.Lon, lon, lon2)
 	b = append(b, `","open_24_7":`...)
 	switch {
 	case f.Open247 == nil:
@@ -578,8 +595,10 @@ func (e *searchEncoder) appendLabels(b []byte, s *directory.Services, spanish bo
 }
 
 // appendFacets appends facet counts, one object per group, groups and terms
-// in the taxonomy's display order; a term the counts lack counts 0.
-func (e *searchEncoder) appendFacets(b []byte, counts map[directory.Group]map[string]int) []byte {
+// in the taxonomy's display order; a term the counts lack counts 0. When
+// the counts are laid out as the encoder's taxonomy (the index and the
+// server share one), a group's counts are read in order, by position.
+func (e *searchEncoder) appendFacets(b []byte, facets search.Facets) []byte {
 	b = append(b, '{')
 	for i := range e.groups {
 		g := &e.groups[i]
@@ -587,13 +606,20 @@ func (e *searchEncoder) appendFacets(b []byte, counts map[directory.Group]map[st
 			b = append(b, ',')
 		}
 		b = append(b, g.open...)
-		gc := counts[g.group]
+		terms, counts := facets.Group(g.group)
 		for j := range g.terms {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, g.terms[j].key...)
-			b = strconv.AppendInt(b, int64(gc[g.terms[j].slug]), 10)
+			t := &g.terms[j]
+			b = append(b, t.key...)
+			var n int
+			if j < len(terms) && terms[j].Slug == t.slug {
+				n = counts[j]
+			} else {
+				n = facets.Count(g.group, t.slug)
+			}
+			b = strconv.AppendInt(b, int64(n), 10)
 		}
 		b = append(b, '}')
 	}

@@ -45,7 +45,7 @@ func referenceSearch(echo queryEcho, res *search.Result, tax *directory.Taxonomy
 		Query:      echo,
 		Total:      res.Total,
 		Results:    results,
-		Facets:     facetsJSON{tax, res.Facets},
+		Facets:     facetsJSON{tax, facetMaps(res.Facets)},
 		NextCursor: next,
 		Nearest:    newNearest(res),
 	}
@@ -153,6 +153,24 @@ func newResult(h search.Hit, tax *directory.Taxonomy, lang string) resultJSON {
 		res.DistanceKm, res.DistanceMi = &km, &mi
 	}
 	return res
+}
+
+// facetMaps returns facet counts as the maps a Result held before
+// search.Facets: a map per group of the counts' layout, by slug.
+func facetMaps(f search.Facets) map[directory.Group]map[string]int {
+	out := map[directory.Group]map[string]int{}
+	for _, g := range directory.Groups() {
+		terms, counts := f.Group(g)
+		if terms == nil {
+			continue
+		}
+		m := make(map[string]int, len(terms))
+		for i, t := range terms {
+			m[t.Slug] = counts[i]
+		}
+		out[g] = m
+	}
+	return out
 }
 
 // facetsJSON writes facet counts as one object per group, groups and terms
@@ -267,7 +285,7 @@ func newFeatureCollection(echo queryEcho, res *search.Result, results []resultJS
 		Total:      res.Total,
 		NextCursor: next,
 		Query:      echo,
-		Facets:     facetsJSON{tax, res.Facets},
+		Facets:     facetsJSON{tax, facetMaps(res.Facets)},
 		Nearest:    newNearest(res),
 	}
 	for i, r := range results {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -259,6 +260,50 @@ func securityHeaders(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sharedHeaders are header values that most API answers send, each one
+// slice shared by every response and set straight into the header map
+// (its key canonical), as securityHeaders sets its own: Header.Set and Add
+// allocate a slice per value, per response. A handler that changes one
+// replaces it (Set) or appends to it, which copies, since each slice's
+// capacity is its length.
+type sharedHeaders struct {
+	contentTypeJSON, contentTypeGeoJSON []string
+	cacheControlPublic                  []string
+	anyOrigin, exposeHeaders            []string
+	// vary lists, by what they hold.
+	varyKey, varyAccept, varyKeyAccept []string
+}
+
+func newSharedHeaders() *sharedHeaders {
+	one := func(vs ...string) []string { return slices.Clip(vs) }
+	return &sharedHeaders{
+		contentTypeJSON:    one(contentTypeJSON),
+		contentTypeGeoJSON: one(contentTypeGeoJSON),
+		cacheControlPublic: one(cacheControlPublic),
+		anyOrigin:          one("*"),
+		exposeHeaders:      one("X-Request-Id, Retry-After"),
+		varyKey:            one(keyHeader),
+		varyAccept:         one("Accept"),
+		varyKeyAccept:      one(keyHeader, "Accept"),
+	}
+}
+
+// addVary adds name to h's Vary values, as h.Add would, with a shared
+// list when one holds the result.
+func (sh *sharedHeaders) addVary(h http.Header, name string) {
+	old := h["Vary"]
+	switch {
+	case len(old) == 0 && name == keyHeader:
+		h["Vary"] = sh.varyKey
+	case len(old) == 0 && name == "Accept":
+		h["Vary"] = sh.varyAccept
+	case len(old) == 1 && old[0] == keyHeader && name == "Accept":
+		h["Vary"] = sh.varyKeyAccept
+	default:
+		h["Vary"] = append(old, name)
+	}
 }
 
 // publicAPI reports whether path belongs to the public read-only API,

@@ -308,7 +308,7 @@ func (s *Server) newSearchForm(l Lang, v url.Values) searchForm {
 		found = found || o.Selected
 		f.Radius = append(f.Radius, o)
 	}
-	if !found && radiusRE.MatchString(current) { // a radius the form does not offer: keep it
+	if _, _, ok := splitRadius(current); !found && ok { // a radius the form does not offer: keep it
 		o := option{Value: current, Label: translate(l, "radius_miles", current), Selected: true}
 		if strings.HasSuffix(current, "km") {
 			o.Label = translate(l, "radius_km", strings.TrimSpace(strings.TrimSuffix(current, "km")))
@@ -556,7 +556,7 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 	for _, g := range directory.Groups() {
 		gv := groupView{Group: g, Label: p.T("group_" + string(g)), Open: len(q.Filters[g]) > 0}
 		for _, t := range s.tax.Terms(g) {
-			n := res.Facets[g][t.Slug]
+			n := res.Facets.Count(g, t.Slug)
 			checked := slices.Contains(q.Filters[g], t.Slug)
 			if n == 0 && !checked {
 				continue // a choice that would find nothing is only noise

@@ -88,19 +88,17 @@ func parseParams(r *http.Request, allowed ...string) (params, error) {
 // single returns the one value of name, trimmed, or "" when it is absent
 // or empty (as a form sends an empty field).
 func (p params) single(name string) (string, error) {
-	var vals []string
+	val := ""
 	for _, s := range p.v[name] {
-		if s = strings.TrimSpace(s); s != "" {
-			vals = append(vals, s)
+		if s = strings.TrimSpace(s); s == "" {
+			continue
 		}
+		if val != "" {
+			return "", paramError(name, "is given more than once; give it once")
+		}
+		val = s
 	}
-	switch len(vals) {
-	case 0:
-		return "", nil
-	case 1:
-		return vals[0], nil
-	}
-	return "", paramError(name, "is given more than once; give it once")
+	return val, nil
 }
 
 // list returns the values of name, which may be repeated, comma-separated

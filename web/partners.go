@@ -350,7 +350,7 @@ func (s *Server) guardPublic(next http.Handler) http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Add("Vary", keyHeader)
+		s.hdr.addVary(h, keyHeader)
 		origin := r.Header.Get("Origin")
 		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 		var p *partner
@@ -378,7 +378,7 @@ func (s *Server) guardPublic(next http.Handler) http.Handler {
 			return
 		}
 		if p == nil {
-			h.Set("Access-Control-Allow-Origin", "*")
+			h["Access-Control-Allow-Origin"] = s.hdr.anyOrigin
 		} else if origin != "" {
 			h.Set("Access-Control-Allow-Origin", origin)
 		}
@@ -389,9 +389,11 @@ func (s *Server) guardPublic(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+		h["Access-Control-Expose-Headers"] = s.hdr.exposeHeaders
 		if p == nil {
-			if !s.takeToken(w, r, clientBucket(clientIP(r, s.trustedProxies)), s.rateLimit) {
+			// The client's bucket only when there is a limit: naming it
+			// costs allocations every request would pay.
+			if s.rateLimit > 0 && !s.takeToken(w, r, clientBucket(clientIP(r, s.trustedProxies)), s.rateLimit) {
 				return
 			}
 			next.ServeHTTP(w, r)

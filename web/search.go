@@ -7,7 +7,6 @@ import (
 	"math"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -103,8 +102,8 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.observeSearch(&res.Query, time.Since(start))
 	req.echoQuery(&res.Query)
 	h := w.Header()
-	h.Set("Cache-Control", cacheControlPublic)
-	h.Add("Vary", "Accept")
+	h["Cache-Control"] = s.hdr.cacheControlPublic
+	s.hdr.addVary(h, "Accept")
 	buf := respBufPool.Get().(*[]byte)
 	defer func() {
 		if cap(*buf) <= maxPooledBuffer {
@@ -116,9 +115,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	contentType := contentTypeJSON
+	contentType := s.hdr.contentTypeJSON
 	if req.geojson {
-		contentType = contentTypeGeoJSON
+		contentType = s.hdr.contentTypeGeoJSON
 	}
 	writeJSONBytes(w, http.StatusOK, contentType, body)
 	return nil
@@ -273,7 +272,8 @@ func (s *Server) parseLocation(p params, q *search.Query, echo *queryEcho) error
 			return err
 		}
 		q.HasLocation, q.Center = true, orb.Point{lon, lat}
-		label, precision := formatDegrees(lat)+","+formatDegrees(lon), geo.PrecisionPoint
+		var buf [64]byte
+		label, precision := string(appendDegrees(append(appendDegrees(buf[:0], lat), ','), lon)), geo.PrecisionPoint
 		echo.Label, echo.Precision = &label, &precision
 	default:
 		return nil
@@ -314,8 +314,39 @@ func (s *Server) geocode(param, text string) (geo.Place, error) {
 	return place, nil
 }
 
-// radiusRE matches a distance: a number and an optional unit.
-var radiusRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]*)?|\.[0-9]+) *(mi|km)?$`)
+// splitRadius splits a distance into its number and its unit ("mi",
+// "km" or none): digits with an optional fraction (or a fraction alone,
+// ".5"), spaces, then the unit. ok is false for anything else. It reads
+// what the pattern ^([0-9]+(?:\.[0-9]*)?|\.[0-9]+) *(mi|km)?$ matches,
+// without a regular expression on every search.
+func splitRadius(s string) (number, unit string, ok bool) {
+	digits := func(i int) int {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	i := digits(0)
+	whole := i > 0
+	if i < len(s) && s[i] == '.' {
+		j := digits(i + 1)
+		if !whole && j == i+1 {
+			return "", "", false // a point alone
+		}
+		i = j
+	} else if !whole {
+		return "", "", false
+	}
+	number = s[:i]
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	switch unit = s[i:]; unit {
+	case "", "mi", "km":
+		return number, unit, true
+	}
+	return "", "", false
+}
 
 // parseRadius reads radius: "25mi", "40km", a bare number of miles, or
 // "any" for no limit. It defaults to defaultRadiusMi with a location.
@@ -339,13 +370,13 @@ func parseRadius(p params, q *search.Query, echo *queryEcho) error {
 	}
 	value, unit := float64(defaultRadiusMi), "mi"
 	if raw != "" {
-		m := radiusRE.FindStringSubmatch(raw)
-		if m == nil {
+		number, u, ok := splitRadius(raw)
+		if !ok {
 			return paramError("radius", fmt.Sprintf("%q is not a distance like 25mi or 40km (at most %dmi), or any", raw, search.MaxRadiusMi))
 		}
-		value, _ = strconv.ParseFloat(m[1], 64) // the pattern guarantees a number
-		if m[2] != "" {
-			unit = m[2]
+		value, _ = strconv.ParseFloat(number, 64) // splitRadius guarantees a number
+		if u != "" {
+			unit = u
 		}
 	}
 	km := value
@@ -420,7 +451,13 @@ func directionsURL(lat, lon float64) string {
 // formatDegrees formats a coordinate as the gazetteer labels one: at most 6
 // decimals (about 0.1 m), without trailing zeros.
 func formatDegrees(v float64) string {
-	return strconv.FormatFloat(math.Round(v*1e6)/1e6+0, 'f', -1, 64)
+	var buf [32]byte
+	return string(appendDegrees(buf[:0], v))
+}
+
+// appendDegrees appends v as formatDegrees formats it.
+func appendDegrees(b []byte, v float64) []byte {
+	return strconv.AppendFloat(b, math.Round(v*1e6)/1e6+0, 'f', -1, 64)
 }
 
 // round rounds a distance to distanceDecimals places.

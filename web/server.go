@@ -126,6 +126,8 @@ type Server struct {
 	// enc writes search answers (encode.go).
 	enc     *searchEncoder
 	metrics *metrics
+	// hdr holds the header values API answers share.
+	hdr *sharedHeaders
 
 	widget         widgetAsset
 	partners       *partnerSet // nil without Config.Partners
@@ -178,6 +180,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s.metrics = newMetrics(s)
 	s.enc = newSearchEncoder(s.tax)
+	s.hdr = newSharedHeaders()
 	if cfg.Partners != nil {
 		s.partners = &partnerSet{src: cfg.Partners, logger: s.logger}
 	}

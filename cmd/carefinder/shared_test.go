@@ -152,8 +152,8 @@ func TestRealDirectory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Total != want || all.Facets[c.g][c.slug] != want {
-			t.Errorf("%s=%s: search total %d, facet %d, CSV rows with %v: %d", c.g, c.slug, res.Total, all.Facets[c.g][c.slug], term.SAMHSACodes, want)
+		if res.Total != want || all.Facets.Count(c.g, c.slug) != want {
+			t.Errorf("%s=%s: search total %d, facet %d, CSV rows with %v: %d", c.g, c.slug, res.Total, all.Facets.Count(c.g, c.slug), term.SAMHSACodes, want)
 		}
 		if c.slug == "pl" && res.Total != 116 {
 			t.Errorf("language=pl finds %d facilities, the file has 116 Polish rows", res.Total)

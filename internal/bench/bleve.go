@@ -202,7 +202,7 @@ func (e *bleveEngine) Search(ctx context.Context, q search.Query) (*search.Resul
 	if err != nil {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	res := &search.Result{Total: int(sr.Total), Facets: make(map[directory.Group]map[string]int, len(directory.Groups()))}
+	res := &search.Result{Total: int(sr.Total), Facets: e.ti.layout.NewFacets()}
 	for _, g := range directory.Groups() {
 		facets := sr.Facets
 		if len(q.Filters[g]) > 0 {
@@ -214,16 +214,13 @@ func (e *bleveEngine) Search(ctx context.Context, q search.Query) (*search.Resul
 			}
 			facets = gr.Facets
 		}
-		m := make(map[string]int, len(e.ti.group[g]))
-		for _, b := range e.ti.group[g] {
-			m[e.ti.refs[b].Slug] = 0
-		}
 		if fr := facets[string(g)]; fr != nil && fr.Terms != nil {
 			for _, t := range fr.Terms.Terms() {
-				m[t.Term] = t.Count
+				if err := res.Facets.Set(g, t.Term, t.Count); err != nil {
+					return nil, fmt.Errorf("bleve: %w", err)
+				}
 			}
 		}
-		res.Facets[g] = m
 	}
 	for _, h := range sr.Hits {
 		f, ok := e.byID[h.ID]

@@ -70,13 +70,7 @@ func (s *answerSlab) record(i int, res *search.Result, err error) {
 	}
 	nt := len(s.ti.refs)
 	a.Facets = s.facets[i*nt : (i+1)*nt : (i+1)*nt]
-	for g, m := range res.Facets {
-		for slug, c := range m {
-			if b, ok := s.ti.bit[directory.TermRef{Group: g, Slug: slug}]; ok {
-				a.Facets[b] = int32(c)
-			}
-		}
-	}
+	s.ti.facetVector(a.Facets, res.Facets)
 }
 
 // Verdict classes, from best to worst.

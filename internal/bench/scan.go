@@ -94,7 +94,11 @@ func (s *scan) Search(ctx context.Context, q search.Query) (*search.Result, erro
 		return nil, err
 	}
 	page := top.sorted()
-	res := &search.Result{Total: total, Facets: s.terms.facetMaps(counts)}
+	facets, err := s.terms.facets(counts)
+	if err != nil {
+		return nil, err
+	}
+	res := &search.Result{Total: total, Facets: facets}
 	for i := offset; i < min(offset+q.Limit, len(page)); i++ {
 		res.Hits = append(res.Hits, search.Hit{Facility: page[i].f, DistanceKm: page[i].d})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/carefinder/carefinder/directory"
+	"github.com/carefinder/carefinder/search"
 )
 
 // termSet is a set of taxonomy terms as bits, numbered by a termIndex.
@@ -24,10 +25,12 @@ type termIndex struct {
 	refs  []directory.TermRef
 	bit   map[directory.TermRef]int
 	group map[directory.Group][]int // the bits of each group
+	// layout numbers the terms as a search.Result's facets do.
+	layout *search.FacetLayout
 }
 
 func newTermIndex(tax *directory.Taxonomy) *termIndex {
-	ti := &termIndex{tax: tax, bit: map[directory.TermRef]int{}, group: map[directory.Group][]int{}}
+	ti := &termIndex{tax: tax, bit: map[directory.TermRef]int{}, group: map[directory.Group][]int{}, layout: search.NewFacetLayout(tax)}
 	for _, t := range tax.Terms("") {
 		ref := directory.TermRef{Group: t.Group, Slug: t.Slug}
 		ti.bit[ref] = len(ti.refs)
@@ -109,27 +112,29 @@ func countDisjunctive(t *termSet, masks, groups []termSet, counts []int) bool {
 	return false
 }
 
-// facetMaps turns per-bit counts into a Result's facets: every term of
-// every group, 0 when nothing matched.
-func (ti *termIndex) facetMaps(counts []int) map[directory.Group]map[string]int {
-	out := make(map[directory.Group]map[string]int, len(directory.Groups()))
-	for _, g := range directory.Groups() {
-		m := make(map[string]int, len(ti.group[g]))
-		for _, b := range ti.group[g] {
-			m[ti.refs[b].Slug] = counts[b]
+// facets turns per-bit counts into a Result's facets: every term of every
+// group, 0 when nothing matched.
+func (ti *termIndex) facets(counts []int) (search.Facets, error) {
+	f := ti.layout.NewFacets()
+	for b, ref := range ti.refs {
+		if err := f.Set(ref.Group, ref.Slug, counts[b]); err != nil {
+			return search.Facets{}, err
 		}
-		out[g] = m
 	}
-	return out
+	return f, nil
 }
 
-// facetVector flattens a Result's facets into counts in termIndex order.
-func (ti *termIndex) facetVector(facets map[directory.Group]map[string]int) []int32 {
-	out := make([]int32, len(ti.refs))
-	for b, ref := range ti.refs {
-		out[b] = int32(facets[ref.Group][ref.Slug])
+// facetVector writes a Result's facets into dst, in termIndex order; a
+// term the facets lack is left as it is.
+func (ti *termIndex) facetVector(dst []int32, facets search.Facets) {
+	for _, g := range directory.Groups() {
+		terms, counts := facets.Group(g)
+		for k, ref := range terms {
+			if b, ok := ti.bit[ref]; ok {
+				dst[b] = int32(counts[k])
+			}
+		}
 	}
-	return out
 }
 
 // latOrder lists points by latitude, so that a search within a radius

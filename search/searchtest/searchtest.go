@@ -106,6 +106,26 @@ func Answer(all []directory.Facility, q search.Query) Result {
 	return res
 }
 
+// FacetMap returns an index's facet counts as Answer counts them, a map
+// per group holding every term of f's layout, so that the two compare with
+// cmp.Diff. It reads f only through its exported methods; nil for the zero
+// Facets.
+func FacetMap(f search.Facets) map[directory.Group]map[string]int {
+	if f.Layout() == nil {
+		return nil
+	}
+	out := map[directory.Group]map[string]int{}
+	for _, g := range directory.Groups() {
+		terms, counts := f.Group(g)
+		m := make(map[string]int, len(terms))
+		for i, t := range terms {
+			m[t.Slug] = counts[i]
+		}
+		out[g] = m
+	}
+	return out
+}
+
 // Failed returns the groups whose filter f fails: it offers none of the
 // slugs asked for nor a term below one.
 func Failed(tax *directory.Taxonomy, f directory.Facility, filters map[directory.Group][]string) []directory.Group {

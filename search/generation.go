@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"errors"
 	"os"
 	"sync"
@@ -100,6 +101,13 @@ func (g *generation) release() {
 // directory.
 func (g *generation) close() error {
 	g.closeOnce.Do(func() {
+		if g.textReady.Load() && g.brokenBy() == nil && !g.retired.Load() {
+			// What Bleve has not written yet would be caught up from
+			// the store at the next open; writing it now is quicker.
+			ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+			flushBleve(ctx, g.bleve)
+			cancel()
+		}
 		g.closeErr = g.bleve.Close()
 		if g.retired.Load() {
 			if err := os.RemoveAll(g.path); err != nil {

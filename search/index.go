@@ -314,6 +314,31 @@ func bleveConfig() map[string]any {
 	return map[string]any{"bolt_timeout": "1s", "unsafe_batch": true}
 }
 
+// flushTimeout bounds how long closing a generation waits for Bleve to
+// write what it holds (see flushBleve).
+const flushTimeout = 30 * time.Second
+
+// bleveStat reads one of scorch's counters.
+func bleveStat(idx bleve.Index, key string) uint64 {
+	m, _ := idx.StatsMap()["index"].(map[string]any)
+	v, _ := m[key].(uint64)
+	return v
+}
+
+// flushBleve waits until Bleve has written to disk every batch it held
+// when called (batches are unsafe: see bleveConfig), or until ctx ends.
+func flushBleve(ctx context.Context, idx bleve.Index) error {
+	target := bleveStat(idx, "CurRootEpoch")
+	for bleveStat(idx, "LastPersistedEpoch") < target {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("write the text index to disk: %w", ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 // newBleve creates an empty Bleve index at path. It indexes no geopoint:
 // the catalog does the geo search (see newMapping).
 func newBleve(path string) (bleve.Index, error) {
@@ -603,7 +628,11 @@ func (ix *Index) runFill(ctx context.Context, g *generation, upTo int64) (err er
 	if err != nil {
 		return err
 	}
-	// Now the generation is whole: save it as the one to open.
+	// Now the generation is whole: save it as the one to open, once
+	// Bleve has written it.
+	if err := flushBleve(ctx, g.bleve); err != nil {
+		return err
+	}
 	if err := saveSnapshot(ix.dir, g.cat, g.seq); err != nil {
 		return fmt.Errorf("fill index: %w", err)
 	}

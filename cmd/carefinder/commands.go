@@ -124,6 +124,10 @@ type ServeConfig struct {
 	// before a cycle while little is live (internal/gcfloor); 0 for Go's
 	// default rule.
 	GCFloorMiB int
+	// GCHeadroomMiB caps, in MiB, the garbage the heap may gather
+	// before a cycle once much is live (internal/gcfloor); 0 for Go's
+	// rule.
+	GCHeadroomMiB int
 	// Listening, if set, is told the bound address once the server
 	// accepts connections (tests listen on :0).
 	Listening func(addr string)
@@ -131,6 +135,9 @@ type ServeConfig struct {
 
 // defaultGCFloorMiB is serve's --gc-floor: see internal/gcfloor.
 const defaultGCFloorMiB = 128
+
+// defaultGCHeadroomMiB is serve's --gc-headroom: see internal/gcfloor.
+const defaultGCHeadroomMiB = 256
 
 func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	cfg := ServeConfig{}
@@ -147,6 +154,7 @@ func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	})
 	fs.StringVar(&cfg.TileURL, "tile-url", web.DefaultTileURL, "map tiles of the search page: a URL template with {z}, {x}, {y} (and {s})")
 	fs.StringVar(&cfg.TileAttribution, "tile-attribution", "", "the credit (HTML) the tile server asks for; empty means OpenStreetMap's with the default --tile-url")
+	fs.IntVar(&cfg.GCHeadroomMiB, "gc-headroom", defaultGCHeadroomMiB, "MiB of garbage the heap may gather before the garbage collector runs, once more than that is live (less memory on a large directory, whose catalog is cheap to collect); 0 for Go's default; GOGC in the environment overrides it")
 	fs.IntVar(&cfg.GCFloorMiB, "gc-floor", defaultGCFloorMiB, "MiB the heap may grow to before the garbage collector runs, while less is live (fewer collections on a small directory); 0 for Go's default; GOGC in the environment overrides it")
 	return func(ctx context.Context, args []string, e env) error {
 		if len(args) > 0 {
@@ -167,7 +175,10 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	if cfg.GCFloorMiB < 0 {
 		return usageError{fmt.Sprintf("--gc-floor %d: want 0 or more MiB", cfg.GCFloorMiB)}
 	}
-	if f := gcfloor.Start(uint64(cfg.GCFloorMiB) << 20); f != nil {
+	if cfg.GCHeadroomMiB < 0 {
+		return usageError{fmt.Sprintf("--gc-headroom %d: want 0 or more MiB", cfg.GCHeadroomMiB)}
+	}
+	if f := gcfloor.Start(uint64(cfg.GCFloorMiB)<<20, uint64(cfg.GCHeadroomMiB)<<20); f != nil {
 		defer f.Stop()
 	}
 	store, err := cfg.openStore(ctx)

@@ -60,6 +60,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"version", "extra"}, exitUsage, "no arguments"},
 		{[]string{"serve", "--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{"serve", "--gc-floor", "-1"}, exitUsage, "--gc-floor -1: want 0 or more MiB"},
+		{[]string{"serve", "--gc-headroom", "-5"}, exitUsage, "--gc-headroom -5: want 0 or more MiB"},
 		{[]string{"import", "x.csv"}, exitUsage, "--format is required"},
 		{[]string{"import", "--format", "csv", "x.csv"}, exitUsage, `format "csv" is not supported`},
 		{[]string{"import", "--format", "samhsa-2015"}, exitUsage, "exactly one FILE"},

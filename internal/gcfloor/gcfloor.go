@@ -11,6 +11,14 @@
 // matters and GOGC's usual rule (and GOMEMLIMIT, if set) applies. This is
 // the technique of Uber's GC tuner, done with a finalizer that runs after
 // each cycle.
+//
+// A headroom caps the other end: once the live heap is large, GOGC's rule
+// would let as much garbage again pile up before a cycle (a million
+// facilities keep some 480 MB live, and the heap then reached 1 GB while
+// the text index was filled). With a headroom, a cycle starts when the
+// garbage reaches it instead. Cycles are cheap when what is live holds
+// few pointers, as the search catalog does (its records are in byte
+// arenas the collector does not look into), so the cap costs little CPU.
 package gcfloor
 
 import (
@@ -25,20 +33,26 @@ import (
 // computed percent would be absurd.
 const maxPercent = 5000
 
+// minPercent bounds the GOGC the headroom may set: below it, cycles would
+// follow each other with little work done between them.
+const minPercent = 25
+
 // Floor holds the heap size below which the collector waits. Stop it to
 // return to the GOGC it started with.
 type Floor struct {
-	floor   uint64
+	floor    uint64
+	headroom uint64
 	base    int
 	stopped atomic.Bool
 	sample  []metrics.Sample
 	percent atomic.Int64 // the GOGC last set
 }
 
-// Start sets the floor to bytes (0 disables it) and returns it, or nil
-// when GOGC is set in the environment (the operator chose) or bytes is 0.
-func Start(bytes uint64) *Floor {
-	if bytes == 0 || os.Getenv("GOGC") != "" {
+// Start sets the floor to floor bytes and the headroom to headroom bytes
+// (0 disables either) and returns it, or nil when GOGC is set in the
+// environment (the operator chose) or both are 0.
+func Start(floor, headroom uint64) *Floor {
+	if (floor == 0 && headroom == 0) || os.Getenv("GOGC") != "" {
 		return nil
 	}
 	base := debug.SetGCPercent(100)
@@ -46,7 +60,7 @@ func Start(bytes uint64) *Floor {
 	if base < 0 {
 		return nil // GOGC=off through SetGCPercent elsewhere: leave it
 	}
-	f := &Floor{floor: bytes, base: base, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	f := &Floor{floor: floor, headroom: headroom, base: base, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	f.percent.Store(int64(base))
 	f.adjust()
 	f.arm()
@@ -81,13 +95,14 @@ func (f *Floor) arm() {
 }
 
 // adjust sets GOGC so that the next cycle starts when the heap reaches the
-// floor, or at GOGC's usual point if that is later.
+// floor, or at GOGC's usual point if that is later, or once the headroom
+// is used if that is sooner.
 func (f *Floor) adjust() {
 	metrics.Read(f.sample)
 	if f.sample[0].Value.Kind() != metrics.KindUint64 {
 		return
 	}
-	p := percentFor(f.sample[0].Value.Uint64(), f.floor, f.base)
+	p := percentFor(f.sample[0].Value.Uint64(), f.floor, f.headroom, f.base)
 	if old := int(f.percent.Load()); p == old || (p > old && p-old < old/10) || (p < old && old-p < old/10) {
 		return // within a tenth: not worth a change
 	}
@@ -95,15 +110,20 @@ func (f *Floor) adjust() {
 	debug.SetGCPercent(p)
 }
 
-// percentFor returns the GOGC that starts the next cycle when the heap
-// reaches floor, given the live heap, and never less than base.
-func percentFor(live, floor uint64, base int) int {
+// percentFor returns the GOGC that starts the next cycle, given the live
+// heap: when the heap reaches floor, never sooner than base says; and,
+// past the floor, when the garbage reaches headroom, if base says later
+// (never below minPercent). A floor or headroom of 0 is none.
+func percentFor(live, floor, headroom uint64, base int) int {
 	if live == 0 {
 		live = 1
 	}
-	if live >= floor {
-		return base
+	if live < floor {
+		p := (floor - live) * 100 / live
+		return int(max(min(p, maxPercent), uint64(base)))
 	}
-	p := (floor - live) * 100 / live
-	return int(max(min(p, maxPercent), uint64(base)))
+	if headroom > 0 && live*uint64(base)/100 > headroom {
+		return int(max(headroom*100/live, minPercent))
+	}
+	return base
 }

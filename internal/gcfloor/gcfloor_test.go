@@ -10,21 +10,27 @@ func TestPercentFor(t *testing.T) {
 	const mib = 1 << 20
 	tests := []struct {
 		name        string
-		live, floor uint64
-		base, want  int
+		live, floor, headroom uint64
+		base, want            int
 	}{
-		{"small heap waits for the floor", 16 * mib, 128 * mib, 100, 700},
-		{"live heap at the floor", 128 * mib, 128 * mib, 100, 100},
-		{"live heap above the floor", 500 * mib, 128 * mib, 100, 100},
-		{"never below the base", 100 * mib, 128 * mib, 100, 100},
-		{"a higher base stays", 16 * mib, 128 * mib, 1000, 1000},
-		{"tiny heap is bounded", 1, 128 * mib, 100, maxPercent},
-		{"no live heap reading", 0, 128 * mib, 100, maxPercent},
+		{"small heap waits for the floor", 16 * mib, 128 * mib, 0, 100, 700},
+		{"live heap at the floor", 128 * mib, 128 * mib, 0, 100, 100},
+		{"live heap above the floor", 500 * mib, 128 * mib, 0, 100, 100},
+		{"never below the base", 100 * mib, 128 * mib, 0, 100, 100},
+		{"a higher base stays", 16 * mib, 128 * mib, 0, 1000, 1000},
+		{"tiny heap is bounded", 1, 128 * mib, 0, 100, maxPercent},
+		{"no live heap reading", 0, 128 * mib, 0, 100, maxPercent},
+		{"headroom caps a large heap's garbage", 512 * mib, 128 * mib, 256 * mib, 100, 50},
+		{"headroom wider than the base's rule", 200 * mib, 128 * mib, 256 * mib, 100, 100},
+		{"headroom does not lower the floor", 16 * mib, 128 * mib, 8 * mib, 100, 700},
+		{"headroom bounded below", 4096 * mib, 128 * mib, 256 * mib, 100, minPercent},
+		{"headroom alone", 1024 * mib, 0, 256 * mib, 100, 25},
+		{"headroom with a higher base", 512 * mib, 128 * mib, 256 * mib, 200, 50},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := percentFor(tt.live, tt.floor, tt.base); got != tt.want {
-				t.Errorf("percentFor(%d, %d, %d) = %d, want %d", tt.live, tt.floor, tt.base, got, tt.want)
+			if got := percentFor(tt.live, tt.floor, tt.headroom, tt.base); got != tt.want {
+				t.Errorf("percentFor(%d, %d, %d, %d) = %d, want %d", tt.live, tt.floor, tt.headroom, tt.base, got, tt.want)
 			}
 		})
 	}
@@ -37,7 +43,7 @@ func TestFloorFollowsCollections(t *testing.T) {
 	t.Setenv("GOGC", "") // Start leaves an operator's GOGC alone; clear it for the test
 	before := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(before)
-	f := Start(256 << 20)
+	f := Start(256<<20, 1<<30)
 	if f == nil {
 		t.Fatal("Start returned nil with GOGC unset")
 	}
@@ -60,11 +66,11 @@ func TestFloorFollowsCollections(t *testing.T) {
 
 func TestStartLeavesOperatorsGOGC(t *testing.T) {
 	t.Setenv("GOGC", "200")
-	if f := Start(256 << 20); f != nil {
+	if f := Start(256<<20, 0); f != nil {
 		f.Stop()
 		t.Fatal("Start set a floor although GOGC is set")
 	}
-	if f := Start(0); f != nil {
-		t.Fatal("Start(0) set a floor")
+	if f := Start(0, 0); f != nil {
+		t.Fatal("Start(0, 0) set a floor")
 	}
 }

@@ -42,10 +42,10 @@ const minPercent = 25
 type Floor struct {
 	floor    uint64
 	headroom uint64
-	base    int
-	stopped atomic.Bool
-	sample  []metrics.Sample
-	percent atomic.Int64 // the GOGC last set
+	base     int
+	stopped  atomic.Bool
+	sample   []metrics.Sample
+	percent  atomic.Int64 // the GOGC last set
 }
 
 // Start sets the floor to floor bytes and the headroom to headroom bytes

@@ -9,7 +9,7 @@ import (
 func TestPercentFor(t *testing.T) {
 	const mib = 1 << 20
 	tests := []struct {
-		name        string
+		name                  string
 		live, floor, headroom uint64
 		base, want            int
 	}{

@@ -153,6 +153,36 @@ func (g *Grid) Build(points []orb.Point) {
 	g.cellBlock = slices.Clip(g.cellBlock)
 }
 
+// Renumber names the points by where the grid stores them: it returns,
+// for each storage position k, the index the point had in the slice given
+// to Build, and from then on queries call that point k. A caller that lays
+// its own per-point data out in the returned order (its element k being
+// the old element order[k]) then reads that data sequentially, as the
+// grid reads its points, instead of at scattered places (a cache miss a
+// point, in a dense city). Points Build skipped (invalid coordinates) are
+// not in the order.
+func (g *Grid) Renumber() (order []int32) {
+	order = slices.Clone(g.id)
+	for k := range g.id {
+		g.id[k] = int32(k)
+	}
+	return order
+}
+
+// InOrder reports whether the grid stores its points in the order they
+// were given to Build (point k at position k), every one of them.
+func (g *Grid) InOrder(points int) bool {
+	if len(g.id) != points {
+		return false
+	}
+	for k, i := range g.id {
+		if int(i) != k {
+			return false
+		}
+	}
+	return true
+}
+
 // gridEntry is a point being placed by Build.
 type gridEntry struct {
 	lat, lon    float64 // degrees, lon as cellLon gives it

@@ -488,3 +488,53 @@ func TestGridNearestFiltered(t *testing.T) {
 		}
 	}
 }
+
+// TestGridRenumber: after Renumber, a query names each point by its
+// storage position, order maps those back to the indices given to Build,
+// and a grid built over the points laid out in that order is InOrder.
+func TestGridRenumber(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	pts := make([]orb.Point, 3000)
+	for i := range pts {
+		pts[i] = orb.Point{-100 + rng.NormFloat64()*3, 40 + rng.NormFloat64()*2}
+	}
+	pts[17] = orb.Point{math.NaN(), 40} // skipped by Build
+	g := NewGrid(0.25)
+	g.Build(pts)
+	if g.InOrder(len(pts)) {
+		t.Fatal("random points in order before Renumber")
+	}
+	center := orb.Point{-100, 40}
+	before := map[int]float64{}
+	g.Within(center, 150, func(i int, d float64) bool { before[i] = d; return true })
+	order := g.Renumber()
+	if len(order) != len(pts)-1 {
+		t.Fatalf("order has %d points, want %d", len(order), len(pts)-1)
+	}
+	seen := map[int32]bool{}
+	for _, i := range order {
+		if seen[i] || i == 17 || int(i) >= len(pts) {
+			t.Fatalf("order is not a permutation of the valid points: %d", i)
+		}
+		seen[i] = true
+	}
+	after := map[int]float64{}
+	g.Within(center, 150, func(k int, d float64) bool { after[int(order[k])] = d; return true })
+	if len(before) == 0 || len(after) != len(before) {
+		t.Fatalf("%d points within 150 km after Renumber, %d before", len(after), len(before))
+	}
+	for i, d := range before {
+		if after[i] != d {
+			t.Fatalf("point %d: %v after Renumber, %v before", i, after[i], d)
+		}
+	}
+	laid := make([]orb.Point, len(order))
+	for k, i := range order {
+		laid[k] = pts[i]
+	}
+	g2 := NewGrid(0.25)
+	g2.Build(laid)
+	if !g2.InOrder(len(laid)) {
+		t.Fatal("points laid out in the grid's order are not InOrder")
+	}
+}

@@ -507,36 +507,58 @@ func (c *catalog) needsCompaction() bool {
 }
 
 // finished returns the catalog, just loaded and read by nobody else, ready
-// to search: compacted, or, when it has no dead entries (a load from the
-// store or a snapshot), c itself with every entry put on the grid, which
-// spares a copy of every entry, bitset and id at the peak of a build.
+// to search: compacted (see compacted), or, when it has no dead entries
+// and they are already in the grid's order (a load from a snapshot), c
+// itself with every entry put on the grid, which spares a copy.
 func (c *catalog) finished() *catalog {
-	if c.live != len(c.entries) {
-		return c.compacted()
+	if c.live == len(c.entries) {
+		pts := make([]orb.Point, len(c.entries))
+		for i := range c.entries {
+			pts[i] = c.entries[i].pt
+		}
+		c.grid.Build(pts)
+		if c.grid.InOrder(len(pts)) {
+			c.gridN = len(c.entries)
+			return c
+		}
 	}
-	pts := make([]orb.Point, len(c.entries))
-	for i := range c.entries {
-		pts[i] = c.entries[i].pt
-	}
-	c.grid.Build(pts)
-	c.gridN = len(c.entries)
-	return c
+	return c.compacted()
 }
 
 // compacted returns a copy of the catalog without its dead entries and with
-// every entry on the grid. It only reads c, so searches may go on reading c
+// every entry on the grid, laid out in the order the grid stores their
+// points: a query reads the entries of the points it visits one after the
+// other, not one cache miss each (those were half of a typical query's
+// time in New York at 1,000,000 facilities). Entries whose point the grid
+// cannot hold come last. It only reads c, so searches may go on reading c
 // meanwhile. The copy shares c's arena (whose bytes never change once
 // written) unless dead records take much of it.
 func (c *catalog) compacted() *catalog {
 	n := newCatalog(c.bits)
 	n.idSeed, n.hashID = c.idSeed, c.hashID
-	n.entries = make([]entry, 0, c.live)
-	keep := make([]int32, 0, c.live)
+	live := make([]int32, 0, c.live)
+	pts := make([]orb.Point, 0, c.live)
 	for i := range c.entries {
 		if c.entries[i].alive() {
-			n.entries = append(n.entries, c.entries[i])
-			keep = append(keep, int32(i))
+			live = append(live, int32(i))
+			pts = append(pts, c.entries[i].pt)
 		}
+	}
+	n.grid.Build(pts)
+	keep := make([]int32, 0, len(live))
+	onGrid := make([]bool, len(live))
+	for _, k := range n.grid.Renumber() {
+		keep = append(keep, live[k])
+		onGrid[k] = true
+	}
+	for k, i := range live {
+		if !onGrid[k] {
+			keep = append(keep, i)
+		}
+	}
+	n.entries = make([]entry, 0, c.live)
+	for _, i := range keep {
+		n.entries = append(n.entries, c.entries[i])
 	}
 	n.words = c.words.remap(keep)
 	if c.deadBytes > c.arena.size/4 {
@@ -555,13 +577,10 @@ func (c *catalog) compacted() *catalog {
 	for b := range n.byTerm {
 		n.byTerm[b] = make(bitset, 0, (n.live+63)/64)
 	}
-	pts := make([]orb.Point, n.live)
 	for i := range n.entries {
 		n.setID(n.id(i), int32(i))
-		pts[i] = n.entries[i].pt
 		n.index(i)
 	}
-	n.grid.Build(pts)
 	n.gridN = n.live
 	return n
 }

@@ -236,3 +236,40 @@ func TestFacilitiesBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestCatalogInGridOrder: a finished catalog lays its entries out in the
+// order its grid stores their points (so a query reads them one after the
+// other), every id still finds its own facility and point, and a catalog
+// loaded in that order again is used as it is, not copied.
+func TestCatalogInGridOrder(t *testing.T) {
+	tax := directory.DefaultTaxonomy()
+	cat := newCatalog(newTermBits(tax))
+	var fs []directory.Facility
+	for i := range 2000 {
+		f := directory.Facility{ID: fmt.Sprintf("g%04d", i), Name: fmt.Sprintf("Place %d", i), Active: true,
+			Lat: 30 + float64(i*7919%2000)/100, Lon: -120 + float64(i*104729%4000)/100}
+		fs = append(fs, f)
+		cat.apply(&f)
+	}
+	c := cat.finished()
+	if !c.grid.InOrder(len(c.entries)) {
+		t.Fatal("finished catalog not in the grid's order")
+	}
+	for _, f := range fs {
+		i, ok := c.lookup(f.ID)
+		if !ok {
+			t.Fatalf("%s lost", f.ID)
+		}
+		if e := c.entries[i]; e.pt[0] != f.Lon || e.pt[1] != f.Lat || c.name(int(i)) != f.Name {
+			t.Fatalf("%s: entry %d holds %v %q", f.ID, i, e.pt, c.name(int(i)))
+		}
+	}
+	again := newCatalog(c.bits)
+	for i := range c.entries {
+		f := c.facility(i)
+		again.apply(f)
+	}
+	if got := again.finished(); got != again {
+		t.Fatal("a catalog already in the grid's order was copied")
+	}
+}

@@ -137,7 +137,7 @@ type ServeConfig struct {
 const defaultGCFloorMiB = 128
 
 // defaultGCHeadroomMiB is serve's --gc-headroom: see internal/gcfloor.
-const defaultGCHeadroomMiB = 256
+const defaultGCHeadroomMiB = 128
 
 func serveCommand(fs *flag.FlagSet) func(context.Context, []string, env) error {
 	cfg := ServeConfig{}

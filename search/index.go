@@ -354,51 +354,77 @@ func newBleve(path string) (bleve.Index, error) {
 	return idx, nil
 }
 
-// loadCatalog reads every facility from the source into a fresh catalog,
-// and returns it with the last sequence number read. One goroutine reads
-// the store while this one fills the catalog, a page apart.
-func (ix *Index) loadCatalog(ctx context.Context) (*catalog, int64, error) {
+// eachPage reads the source's facilities, up to change upTo (all of them
+// when upTo is negative), a page at a time in a goroutine that stays a page
+// or two ahead, and calls each on every page in order. It returns the last
+// change read and the first error of the reads or of each, which stops
+// both. A record changed after upTo is not read: it is a change after it.
+func (ix *Index) eachPage(ctx context.Context, upTo int64, each func([]*directory.Facility) error) (last int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type page struct {
-		fs   []*directory.Facility
-		last int64
-	}
-	read := make(chan page, 2)
+	pages := make(chan []*directory.Facility, 2)
 	var readErr error
 	go func() {
-		defer close(read)
+		defer close(pages)
 		var seq int64
 		for {
 			fs, err := ix.src.ChangedSince(ctx, seq, changesPage)
 			if err != nil {
-				readErr = fmt.Errorf("load directory: %w", err)
+				readErr = err
 				return
 			}
-			if len(fs) == 0 {
+			n := len(fs)
+			for upTo >= 0 && n > 0 && fs[n-1].Seq > upTo {
+				n--
+			}
+			if n == 0 {
 				return
 			}
-			seq = fs[len(fs)-1].Seq
 			select {
-			case read <- page{fs, seq}:
+			case pages <- fs[:n]:
 			case <-ctx.Done():
 				return
 			}
+			if n < len(fs) {
+				return
+			}
+			seq = fs[n-1].Seq
 		}
 	}()
-	cat := newCatalog(ix.bits)
-	var seq int64
-	for p := range read {
-		for _, f := range p.fs {
-			cat.apply(f)
+	for fs := range pages {
+		if err != nil {
+			continue // drain
 		}
-		seq = p.last
+		if err = each(fs); err != nil {
+			cancel() // stop reading
+		} else {
+			last = fs[len(fs)-1].Seq
+		}
 	}
 	// The reader is done: its error may be read.
+	if err != nil {
+		return 0, err
+	}
 	if readErr != nil {
-		return nil, 0, readErr
+		return 0, fmt.Errorf("read the store: %w", readErr)
 	}
 	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return last, nil
+}
+
+// loadCatalog reads every facility from the source into a fresh catalog,
+// and returns it with the last sequence number read.
+func (ix *Index) loadCatalog(ctx context.Context) (*catalog, int64, error) {
+	cat := newCatalog(ix.bits)
+	seq, err := ix.eachPage(ctx, -1, func(fs []*directory.Facility) error {
+		for _, f := range fs {
+			cat.apply(f)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("load directory: %w", err)
 	}
 	return cat.finished(), seq, nil
@@ -554,51 +580,12 @@ func (ix *Index) Wait(ctx context.Context) error {
 // runFill does startFill's work.
 func (ix *Index) runFill(ctx context.Context, g *generation, upTo int64) (err error) {
 	defer recoverInto(&err, "fill index")
-	// The store's records up to upTo, a page at a time, read one page
-	// ahead of Bleve's writes. A record changed after upTo comes later,
-	// from the catch-up below.
-	type page struct{ fs []*directory.Facility }
-	pages := make(chan page, 1)
-	var readErr error
-	go func() {
-		defer close(pages)
-		var seq int64
-		for {
-			fs, err := ix.src.ChangedSince(ctx, seq, changesPage)
-			if err != nil {
-				readErr = err
-				return
-			}
-			n := len(fs)
-			for n > 0 && fs[n-1].Seq > upTo {
-				n--
-			}
-			if n > 0 {
-				select {
-				case pages <- page{fs[:n]}:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if n < len(fs) || len(fs) < changesPage {
-				return
-			}
-			seq = fs[n-1].Seq
-		}
-	}()
-	for p := range pages {
-		if err == nil {
-			err = ix.writeBleve(g.bleve, p.fs, upTo)
-		}
-	}
-	if err == nil && readErr != nil {
-		err = fmt.Errorf("fill index: read the store: %w", readErr)
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
-		return err
+	// The store's records up to upTo. A record changed after upTo comes
+	// later, from the catch-up below.
+	if _, err := ix.eachPage(ctx, upTo, func(fs []*directory.Facility) error {
+		return ix.writeBleve(g.bleve, fs, upTo)
+	}); err != nil {
+		return fmt.Errorf("fill index: %w", err)
 	}
 	if err := g.bleve.SetInternal([]byte(internalSeq), []byte(strconv.FormatInt(upTo, 10))); err != nil {
 		return fmt.Errorf("fill index: %w", err)

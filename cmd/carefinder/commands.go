@@ -136,6 +136,10 @@ type ServeConfig struct {
 // defaultGCFloorMiB is serve's --gc-floor: see internal/gcfloor.
 const defaultGCFloorMiB = 128
 
+// maxGCMiB bounds --gc-floor and --gc-headroom (1 TiB): larger values
+// would overflow once turned into bytes.
+const maxGCMiB = 1 << 20
+
 // defaultGCHeadroomMiB is serve's --gc-headroom: see internal/gcfloor.
 const defaultGCHeadroomMiB = 128
 
@@ -172,11 +176,13 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	if cfg.GCFloorMiB < 0 {
-		return usageError{fmt.Sprintf("--gc-floor %d: want 0 or more MiB", cfg.GCFloorMiB)}
-	}
-	if cfg.GCHeadroomMiB < 0 {
-		return usageError{fmt.Sprintf("--gc-headroom %d: want 0 or more MiB", cfg.GCHeadroomMiB)}
+	for _, f := range []struct {
+		name string
+		mib  int
+	}{{"--gc-floor", cfg.GCFloorMiB}, {"--gc-headroom", cfg.GCHeadroomMiB}} {
+		if f.mib < 0 || f.mib > maxGCMiB {
+			return usageError{fmt.Sprintf("%s %d: want 0 to %d MiB", f.name, f.mib, maxGCMiB)}
+		}
 	}
 	if f := gcfloor.Start(uint64(cfg.GCFloorMiB)<<20, uint64(cfg.GCHeadroomMiB)<<20); f != nil {
 		defer f.Stop()

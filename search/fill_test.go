@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -225,5 +226,62 @@ func TestFillFailure(t *testing.T) {
 	}
 	if st := fx.index.Stats(); st.Broken != "" || !st.TextIndexReady {
 		t.Fatalf("after the rebuild: %+v", st)
+	}
+}
+
+// failingSource is the real store, whose reads fail from the failAt-th on
+// (counting from 1) until failAt is set to 0: the database going down.
+type failingSource struct {
+	*directory.Store
+	calls, failAt atomic.Int64
+}
+
+func (s *failingSource) ChangedSince(ctx context.Context, seq int64, limit int) ([]*directory.Facility, error) {
+	n := s.calls.Add(1)
+	if at := s.failAt.Load(); at > 0 && n >= at {
+		return nil, errors.New("connection refused (injected: the database is down)")
+	}
+	return s.Store.ChangedSince(ctx, seq, limit)
+}
+
+// TestFillStoreDown: the store going down while Bleve is being filled
+// leaves the published generation answering everything from its catalog,
+// marked broken; once the store is back a rebuild makes it whole.
+func TestFillStoreDown(t *testing.T) {
+	ctx := context.Background()
+	all := randomFacilities(rand.New(rand.NewPCG(13, 14)), 300)
+	dir := t.TempDir()
+	s := mustStore(t, dir)
+	if _, err := s.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	src := &failingSource{Store: s}
+	// The catalog's load reads twice (a page, then nothing more); the
+	// fill's second read fails.
+	src.failAt.Store(4)
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), src, directory.DefaultTaxonomy(), search.WithBackgroundText())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Wait(ctx); err == nil || !strings.Contains(err.Error(), "database is down") {
+		t.Fatalf("Wait: %v, want the store's failure", err)
+	}
+	st := ix.Stats()
+	if st.Broken == "" || st.TextIndexReady || st.Facilities != len(all) {
+		t.Fatalf("after the store failed the fill: %+v", st)
+	}
+	if n := len(textIDs(t, ix, "recovery")); n != len(all) {
+		t.Fatalf("recovery while broken: %d of %d", n, len(all))
+	}
+	src.failAt.Store(0)
+	if err := ix.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := ix.Stats(); st.Broken != "" || !st.TextIndexReady || st.Facilities != len(all) {
+		t.Fatalf("after the store came back and a rebuild: %+v", st)
 	}
 }

@@ -56,12 +56,22 @@ func (h *history) record(seq int64, byID map[string]directory.Facility) {
 // fail, none may come back empty where the directory has matches, and each
 // answer must equal the brute-force oracle over the directory as of the
 // change it says it reflects (Result.Seq). Run it with -race.
-func TestSearchesDuringRebuilds(t *testing.T) {
+func TestSearchesDuringRebuilds(t *testing.T) { testSearchesDuringRebuilds(t) }
+
+// TestSearchesDuringBackgroundRebuilds is the same with Bleve filled behind
+// each published generation (search.WithBackgroundText, as serve runs):
+// rebuilds then stop fills half done, and nationwide text is answered by
+// the word index or by Bleve depending on the moment.
+func TestSearchesDuringBackgroundRebuilds(t *testing.T) {
+	testSearchesDuringRebuilds(t, search.WithBackgroundText())
+}
+
+func testSearchesDuringRebuilds(t *testing.T, opts ...search.Option) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rng := rand.New(rand.NewPCG(90, 91))
 	all := randomFacilities(rng, 300)
-	fx := mustIndex(t, all...)
+	fx := mustIndexWith(t, opts, all...)
 	seq0, err := fx.store.Seq(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +177,7 @@ func TestSearchesDuringRebuilds(t *testing.T) {
 				}
 				c := cities[srng.IntN(len(cities))]
 				q := search.Query{HasLocation: true, Center: orb.Point{c[0] + srng.NormFloat64()*0.3, c[1] + srng.NormFloat64()*0.3}, Limit: 10}
-				kind := srng.IntN(4)
+				kind := srng.IntN(5)
 				switch kind {
 				case 0:
 					q.RadiusKm = 150
@@ -176,6 +186,8 @@ func TestSearchesDuringRebuilds(t *testing.T) {
 					q.RadiusKm, q.Text = 300, "recovery"
 				case 3:
 					q.RadiusKm, q.Limit = 400, 3
+				case 4: // nationwide text: Bleve's, or the word index's
+					q = search.Query{Text: "recovery", Limit: 10}
 				}
 				res, err := fx.index.Search(ctx, q)
 				searches.Add(1)
@@ -203,7 +215,7 @@ func TestSearchesDuringRebuilds(t *testing.T) {
 				for i, hit := range res.Hits {
 					got[i] = hit.Facility.ID
 				}
-				if kind != 2 { // text is ordered by relevance
+				if kind != 2 && kind != 4 { // text is ordered by relevance
 					if diff := gocmp.Diff(want[:min(len(want), q.Limit)], got); diff != "" {
 						fail("search %d at change %d (-oracle +got):\n%s", kind, res.Seq, diff)
 						return

@@ -44,6 +44,12 @@ func mustStore(tb testing.TB, dir string) *directory.Store {
 // over it.
 func mustIndex(tb testing.TB, facilities ...directory.Facility) *fixture {
 	tb.Helper()
+	return mustIndexWith(tb, nil, facilities...)
+}
+
+// mustIndexWith is mustIndex with options for Open.
+func mustIndexWith(tb testing.TB, opts []search.Option, facilities ...directory.Facility) *fixture {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	s := mustStore(tb, dir)
@@ -52,7 +58,7 @@ func mustIndex(tb testing.TB, facilities ...directory.Facility) *fixture {
 			tb.Fatal(err)
 		}
 	}
-	ix, err := search.Open(ctx, filepath.Join(dir, "index"), s, directory.DefaultTaxonomy())
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), s, directory.DefaultTaxonomy(), opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}

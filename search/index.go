@@ -314,8 +314,8 @@ func bleveConfig() map[string]any {
 	return map[string]any{"bolt_timeout": "1s", "unsafe_batch": true}
 }
 
-// flushTimeout bounds how long closing a generation waits for Bleve to
-// write what it holds (see flushBleve).
+// flushTimeout bounds how long a fill's end or a generation's close waits
+// for Bleve to write what it holds (see flushBleve).
 const flushTimeout = 30 * time.Second
 
 // bleveStat reads one of scorch's counters.
@@ -501,7 +501,6 @@ func (ix *Index) rebuildLocked(ctx context.Context) (err error) {
 // bleveFill is the filling of a published generation's Bleve index from
 // the store, in the background.
 type bleveFill struct {
-	g      *generation
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error // set before done closes
@@ -513,7 +512,7 @@ type bleveFill struct {
 // and marks g's text index ready. The caller holds syncMu.
 func (ix *Index) startFill(g *generation, upTo int64) {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &bleveFill{g: g, cancel: cancel, done: make(chan struct{})}
+	f := &bleveFill{cancel: cancel, done: make(chan struct{})}
 	ix.fill.Store(f)
 	go func() {
 		defer close(f.done)
@@ -616,9 +615,12 @@ func (ix *Index) runFill(ctx context.Context, g *generation, upTo int64) (err er
 		return err
 	}
 	// Now the generation is whole: save it as the one to open, once
-	// Bleve has written it.
-	if err := flushBleve(ctx, g.bleve); err != nil {
-		return err
+	// Bleve has written it (within a bound: a disk that takes no more
+	// writes must not hold syncMu for ever).
+	fctx, cancel := context.WithTimeout(ctx, flushTimeout)
+	defer cancel()
+	if err := flushBleve(fctx, g.bleve); err != nil {
+		return fmt.Errorf("fill index: %w", err)
 	}
 	if err := saveSnapshot(ix.dir, g.cat, g.seq); err != nil {
 		return fmt.Errorf("fill index: %w", err)

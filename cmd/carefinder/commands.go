@@ -211,7 +211,11 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 	if !st.TextIndexReady {
 		go func() {
 			if err := ix.Wait(ctx); err != nil {
-				if ctx.Err() == nil {
+				switch {
+				case ctx.Err() != nil: // shutting down
+				case errors.Is(err, context.Canceled):
+					logger.Info("text index fill stopped: a rebuild replaced it")
+				default:
 					logger.Error("text index", "err", err)
 				}
 				return

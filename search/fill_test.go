@@ -245,8 +245,9 @@ func (s *failingSource) ChangedSince(ctx context.Context, seq int64, limit int) 
 }
 
 // TestFillStoreDown: the store going down while Bleve is being filled
-// leaves the published generation answering everything from its catalog,
-// marked broken; once the store is back a rebuild makes it whole.
+// does not break the published generation: it answers everything from its
+// catalog, Stats says the store cannot be read, and the fill goes on where
+// it was once the store is back, with no rebuild.
 func TestFillStoreDown(t *testing.T) {
 	ctx := context.Background()
 	all := randomFacilities(rand.New(rand.NewPCG(13, 14)), 300)
@@ -257,31 +258,63 @@ func TestFillStoreDown(t *testing.T) {
 	}
 	src := &failingSource{Store: s}
 	// The catalog's load reads twice (a page, then nothing more); the
-	// fill's second read fails.
+	// fill's second read fails, and every read after it.
 	src.failAt.Store(4)
 	ix, err := search.Open(ctx, filepath.Join(dir, "index"), src, directory.DefaultTaxonomy(), search.WithBackgroundText())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	if err := ix.Wait(ctx); err == nil || !strings.Contains(err.Error(), "database is down") {
-		t.Fatalf("Wait: %v, want the store's failure", err)
+	waitCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := ix.Wait(waitCtx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait while the store is down: %v, want it still waiting", err)
 	}
 	st := ix.Stats()
-	if st.Broken == "" || st.TextIndexReady || st.Facilities != len(all) {
-		t.Fatalf("after the store failed the fill: %+v", st)
+	if st.Broken != "" || st.TextIndexReady || !strings.Contains(st.StoreError, "database is down") || st.Facilities != len(all) {
+		t.Fatalf("while the store is down during the fill: %+v", st)
 	}
 	if n := len(textIDs(t, ix, "recovery")); n != len(all) {
-		t.Fatalf("recovery while broken: %d of %d", n, len(all))
+		t.Fatalf("recovery while the store is down: %d of %d", n, len(all))
 	}
-	src.failAt.Store(0)
-	if err := ix.Rebuild(ctx); err != nil {
-		t.Fatal(err)
-	}
+	src.failAt.Store(0) // back
 	if err := ix.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st := ix.Stats(); st.Broken != "" || !st.TextIndexReady || st.Facilities != len(all) {
-		t.Fatalf("after the store came back and a rebuild: %+v", st)
+	st = ix.Stats()
+	if st.Broken != "" || !st.TextIndexReady || st.StoreError != "" || st.Rebuilds != 1 {
+		t.Fatalf("after the store came back: %+v", st)
+	}
+	if n := len(textIDs(t, ix, "recovery")); n != len(all) {
+		t.Fatalf("recovery from Bleve: %d of %d", n, len(all))
+	}
+}
+
+// TestCloseWhileStoreDownDuringFill: closing an index whose fill waits for
+// the store to come back returns at once.
+func TestCloseWhileStoreDownDuringFill(t *testing.T) {
+	ctx := context.Background()
+	all := randomFacilities(rand.New(rand.NewPCG(15, 16)), 100)
+	dir := t.TempDir()
+	s := mustStore(t, dir)
+	if _, err := s.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	src := &failingSource{Store: s}
+	src.failAt.Store(4)
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), src, directory.DefaultTaxonomy(), search.WithBackgroundText())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the fill is retrying by now
+	done := make(chan error, 1)
+	go func() { done <- ix.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for the store")
 	}
 }

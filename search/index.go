@@ -354,12 +354,50 @@ func newBleve(path string) (bleve.Index, error) {
 	return idx, nil
 }
 
-// eachPage reads the source's facilities, up to change upTo (all of them
-// when upTo is negative), a page at a time in a goroutine that stays a page
+// changesFunc reads a page of the changes after seq (see Source).
+type changesFunc func(ctx context.Context, seq int64) ([]*directory.Facility, error)
+
+// changes reads a page of the source's changes after seq, once.
+func (ix *Index) changes(ctx context.Context, seq int64) ([]*directory.Facility, error) {
+	return ix.src.ChangedSince(ctx, seq, changesPage)
+}
+
+// fillRetryMax bounds the wait between two tries of a fill to read a store
+// that cannot be read.
+const fillRetryMax = 5 * time.Second
+
+// changesRetrying is changes for a fill, which must outlast a store
+// outage (giving up would leave the generation broken, and a whole
+// rebuild to do once the store is back): while the store cannot be read
+// it says so in Stats.StoreError and tries again, each wait twice the
+// last up to fillRetryMax, until ctx ends.
+func (ix *Index) changesRetrying(ctx context.Context, seq int64) ([]*directory.Facility, error) {
+	wait := 50 * time.Millisecond
+	for {
+		fs, err := ix.changes(ctx, seq)
+		if err == nil {
+			ix.storeErr.Store(nil)
+			return fs, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		ix.storeErr.CompareAndSwap(nil, &brokenError{err: err, at: time.Now()})
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, fillRetryMax)
+	}
+}
+
+// eachPage reads the source's facilities with read, up to change upTo (all
+// of them when upTo is negative), a page at a time in a goroutine that stays a page
 // or two ahead, and calls each on every page in order. It returns the last
 // change read and the first error of the reads or of each, which stops
 // both. A record changed after upTo is not read: it is a change after it.
-func (ix *Index) eachPage(ctx context.Context, upTo int64, each func([]*directory.Facility) error) (last int64, err error) {
+func (ix *Index) eachPage(ctx context.Context, upTo int64, read changesFunc, each func([]*directory.Facility) error) (last int64, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make(chan []*directory.Facility, 2)
@@ -368,7 +406,7 @@ func (ix *Index) eachPage(ctx context.Context, upTo int64, each func([]*director
 		defer close(pages)
 		var seq int64
 		for {
-			fs, err := ix.src.ChangedSince(ctx, seq, changesPage)
+			fs, err := read(ctx, seq)
 			if err != nil {
 				readErr = err
 				return
@@ -418,7 +456,7 @@ func (ix *Index) eachPage(ctx context.Context, upTo int64, each func([]*director
 // and returns it with the last sequence number read.
 func (ix *Index) loadCatalog(ctx context.Context) (*catalog, int64, error) {
 	cat := newCatalog(ix.bits)
-	seq, err := ix.eachPage(ctx, -1, func(fs []*directory.Facility) error {
+	seq, err := ix.eachPage(ctx, -1, ix.changes, func(fs []*directory.Facility) error {
 		for _, f := range fs {
 			cat.apply(f)
 		}
@@ -581,7 +619,7 @@ func (ix *Index) runFill(ctx context.Context, g *generation, upTo int64) (err er
 	defer recoverInto(&err, "fill index")
 	// The store's records up to upTo. A record changed after upTo comes
 	// later, from the catch-up below.
-	if _, err := ix.eachPage(ctx, upTo, func(fs []*directory.Facility) error {
+	if _, err := ix.eachPage(ctx, upTo, ix.changesRetrying, func(fs []*directory.Facility) error {
 		return ix.writeBleve(g.bleve, fs, upTo)
 	}); err != nil {
 		return fmt.Errorf("fill index: %w", err)
@@ -601,18 +639,54 @@ func (ix *Index) runFill(ctx context.Context, g *generation, upTo int64) (err er
 	if ix.cur.Load() != g || ix.closed.Load() {
 		return errors.New("fill index: the generation was replaced")
 	}
-	// The changes Sync applied to the catalog since upTo go to Bleve; any
-	// newer ones to both. Searches wait meanwhile: they would otherwise
-	// see Bleve and the catalog at different changes.
+	// The changes Sync applied to the catalog since upTo go to Bleve,
+	// which nobody reads yet: searches go on meanwhile, and no lock of
+	// theirs is held while the store is read. Newer changes are kept.
+	var newer []*directory.Facility
+	for from := upTo; ; {
+		fs, err := ix.changesRetrying(ctx, from)
+		if err != nil {
+			return fmt.Errorf("fill index: %w", err)
+		}
+		if len(fs) == 0 {
+			break
+		}
+		n := len(fs)
+		for n > 0 && fs[n-1].Seq > g.seq {
+			n--
+		}
+		if n > 0 {
+			if err := ix.writeBleve(g.bleve, fs[:n], fs[n-1].Seq); err != nil {
+				return fmt.Errorf("fill index: %w", err)
+			}
+		}
+		newer = append(newer, fs[n:]...)
+		from = fs[len(fs)-1].Seq
+	}
+	if err := ix.writeBleve(g.bleve, nil, g.seq); err != nil {
+		return fmt.Errorf("fill index: %w", err)
+	}
+	// Then, in one step for searches, the newer changes go to both and
+	// Bleve is read from now on: a facility changed after g.seq is in
+	// Bleve only in its newer version, so searches must not see Bleve
+	// before the catalog has that version too.
 	g.mu.Lock()
-	seq, err := ix.catchUp(ctx, g.bleve, upTo, g.cat, g.seq)
-	if err == nil {
-		g.seq = seq
+	var err2 error
+	if len(newer) > 0 {
+		last := newer[len(newer)-1].Seq
+		if err2 = ix.writeBleve(g.bleve, newer, last); err2 == nil {
+			for _, f := range newer {
+				g.cat.apply(f)
+			}
+			g.seq = last
+		}
+	}
+	if err2 == nil {
 		g.textReady.Store(true)
 	}
 	g.mu.Unlock()
-	if err != nil {
-		return err
+	if err2 != nil {
+		return fmt.Errorf("fill index: %w", err2)
 	}
 	// Now the generation is whole: save it as the one to open, once
 	// Bleve has written it (within a bound: a disk that takes no more
@@ -867,6 +941,11 @@ func (ix *Index) Stats() Stats {
 // Close saves the catalog, closes the index once the searches in flight
 // are done, and releases the directory.
 func (ix *Index) Close() error {
+	// A fill waiting for the store to come back may hold syncMu: ask it to
+	// stop first.
+	if f := ix.fill.Load(); f != nil {
+		f.cancel()
+	}
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
 	if ix.closed.Swap(true) {

@@ -244,26 +244,35 @@ func (s *failingSource) ChangedSince(ctx context.Context, seq int64, limit int) 
 	return s.Store.ChangedSince(ctx, seq, limit)
 }
 
-// TestFillStoreDown: the store going down while Bleve is being filled
-// does not break the published generation: it answers everything from its
-// catalog, Stats says the store cannot be read, and the fill goes on where
-// it was once the store is back, with no rebuild.
-func TestFillStoreDown(t *testing.T) {
+// openStoreDown opens an index, Bleve filled behind, over n random
+// facilities in a store that goes down during the fill: the catalog's load
+// reads twice (a page, then nothing more), and the fill's second read and
+// every later one fail until src.failAt is set to 0.
+func openStoreDown(t *testing.T, n int, seed uint64) (*search.Index, *failingSource, []directory.Facility) {
+	t.Helper()
 	ctx := context.Background()
-	all := randomFacilities(rand.New(rand.NewPCG(13, 14)), 300)
+	all := randomFacilities(rand.New(rand.NewPCG(seed, seed+1)), n)
 	dir := t.TempDir()
 	s := mustStore(t, dir)
 	if _, err := s.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	src := &failingSource{Store: s}
-	// The catalog's load reads twice (a page, then nothing more); the
-	// fill's second read fails, and every read after it.
 	src.failAt.Store(4)
 	ix, err := search.Open(ctx, filepath.Join(dir, "index"), src, directory.DefaultTaxonomy(), search.WithBackgroundText())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ix, src, all
+}
+
+// TestFillStoreDown: the store going down while Bleve is being filled
+// does not break the published generation: it answers everything from its
+// catalog, Stats says the store cannot be read, and the fill goes on where
+// it was once the store is back, with no rebuild.
+func TestFillStoreDown(t *testing.T) {
+	ctx := context.Background()
+	ix, src, all := openStoreDown(t, 300, 13)
 	defer ix.Close()
 	waitCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
@@ -293,19 +302,7 @@ func TestFillStoreDown(t *testing.T) {
 // TestCloseWhileStoreDownDuringFill: closing an index whose fill waits for
 // the store to come back returns at once.
 func TestCloseWhileStoreDownDuringFill(t *testing.T) {
-	ctx := context.Background()
-	all := randomFacilities(rand.New(rand.NewPCG(15, 16)), 100)
-	dir := t.TempDir()
-	s := mustStore(t, dir)
-	if _, err := s.Import(ctx, slices.Clone(all), directory.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	src := &failingSource{Store: s}
-	src.failAt.Store(4)
-	ix, err := search.Open(ctx, filepath.Join(dir, "index"), src, directory.DefaultTaxonomy(), search.WithBackgroundText())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix, _, _ := openStoreDown(t, 100, 15)
 	time.Sleep(100 * time.Millisecond) // the fill is retrying by now
 	done := make(chan error, 1)
 	go func() { done <- ix.Close() }()

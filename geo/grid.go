@@ -258,6 +258,43 @@ func (g *Grid) Within(center orb.Point, radiusKm float64, fn func(i int, distKm 
 // services) saves the trigonometry for the points it rejects. A nil keep
 // accepts every point.
 func (g *Grid) WithinFiltered(center orb.Point, radiusKm float64, keep func(i int) bool, fn func(i int, distKm float64) bool) {
+	m := g.Meter(center)
+	g.Spans(center, radiusKm, func(s Span) bool {
+		for p := s.Start; p < s.End; p++ {
+			if keep != nil && !keep(int(g.id[p])) {
+				continue
+			}
+			if d := m.Km(p); d <= radiusKm && !fn(int(g.id[p]), d) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// A Span is a run of positions Start..End-1 in a Grid's storage (see
+// Grid.ID and Meter.Km) near a circle, as Grid.Spans reports them.
+type Span struct {
+	Start, End int32
+	// Inside says that every point of the span lies within the circle:
+	// a caller that needs only to know which points do (to count them)
+	// need not measure them.
+	Inside bool
+	// MinKm is a lower bound (maybe 0) on the distance from the circle's
+	// center to the span's points: a caller that keeps the nearest few
+	// can skip the span once it holds enough nearer than that.
+	MinKm float64
+}
+
+// Spans calls fn, until it returns false, with runs of stored points that
+// together hold every point within radiusKm of center, each once, in no
+// particular order. A span that is not Inside may also hold points outside
+// the circle: the caller measures them (Meter.Km) to tell. In a dense
+// city most of a circle's points come in Inside spans (blocks of up to
+// 32 points whose bounds lie in the circle), whose distances a query
+// sorting the nearest few need only measure for the spans that can reach
+// its page.
+func (g *Grid) Spans(center orb.Point, radiusKm float64, fn func(Span) bool) {
 	clon, clat := center[0], center[1]
 	if len(g.id) == 0 || !(radiusKm >= 0) || !validLatLon(clat, clon) {
 		return
@@ -272,28 +309,12 @@ func (g *Grid) WithinFiltered(center orb.Point, radiusKm float64, keep func(i in
 	} else {
 		nseg = g.wrapCols(g.colUnwrapped(lonMin), g.colUnwrapped(lonMax), &segs)
 	}
-
-	cLat, cLon := clat*degToRad, clon*degToRad
-	cCos := math.Cos(cLat)
-	// scan reports the points of positions p..pEnd within the radius; it
-	// returns false if fn asked to stop.
-	scan := func(p, pEnd int32) bool {
-		for ; p < pEnd; p++ {
-			if keep != nil && !keep(int(g.id[p])) {
-				continue
-			}
-			d := haversineKm(cLat, cLon, cCos, g.lat[p], g.lon[p], g.cosLat[p])
-			if d <= radiusKm && !fn(int(g.id[p]), d) {
-				return false
-			}
-		}
-		return true
-	}
+	m := g.Meter(center)
 	for r, rEnd := g.row(latMin), g.row(latMax); r <= rEnd; r++ {
 		for _, s := range segs[:nseg] {
 			for c, cEnd := g.cellsIn(r, s); c < cEnd; c++ {
 				if g.cellBlock[c] == g.cellBlock[c+1] {
-					if !scan(g.cellStart[c], g.cellStart[c+1]) {
+					if !fn(Span{Start: g.cellStart[c], End: g.cellStart[c+1]}) {
 						return
 					}
 					continue
@@ -303,13 +324,63 @@ func (g *Grid) WithinFiltered(center orb.Point, radiusKm float64, keep func(i in
 						!allLon && !lonOverlap(g.blockLonMin[b], g.blockLonMax[b], lonMin, lonMax) {
 						continue
 					}
-					if !scan(g.blockStart[b], g.blockEnd[b]) {
+					near, far := m.blockRange(g, b)
+					if near > radiusKm {
+						continue
+					}
+					if !fn(Span{Start: g.blockStart[b], End: g.blockEnd[b], Inside: far <= radiusKm, MinKm: near}) {
 						return
 					}
 				}
 			}
 		}
 	}
+}
+
+// ID returns the index of the point stored at position p: its position in
+// the slice given to Build or, after Renumber, p itself.
+func (g *Grid) ID(p int32) int { return int(g.id[p]) }
+
+// A Meter measures distances from one center to a Grid's stored points.
+type Meter struct {
+	g             *Grid
+	lat, lon, cos float64 // the center in radians, as DistanceKm takes it
+}
+
+// Meter returns a Meter from center, which must be a valid point.
+func (g *Grid) Meter(center orb.Point) Meter {
+	lat := center[1] * degToRad
+	return Meter{g: g, lat: lat, lon: center[0] * degToRad, cos: math.Cos(lat)}
+}
+
+// Km returns the distance from the center to the point stored at position
+// p, equal to DistanceKm's bit for bit.
+func (m Meter) Km(p int32) float64 {
+	g := m.g
+	return haversineKm(m.lat, m.lon, m.cos, g.lat[p], g.lon[p], g.cosLat[p])
+}
+
+// blockRange returns bounds near <= DistanceKm(center, p) <= far for every
+// point p of block b. By the triangle inequality, a point lies within the
+// distance to the block's middle plus or minus the block's reach from its
+// middle, which is at most the path along the meridian to the point's
+// latitude (half the latitude span) and then along that parallel (half the
+// longitude span at the widest latitude of the block). The margin covers
+// rounding, so that a point the bounds call inside the circle is inside
+// by DistanceKm too.
+func (m Meter) blockRange(g *Grid, b int32) (near, far float64) {
+	latLo, latHi := g.blockLatMin[b], g.blockLatMax[b]
+	lonLo, lonHi := g.blockLonMin[b], g.blockLonMax[b]
+	midLat := (latLo + latHi) / 2 * degToRad
+	d := haversineKm(m.lat, m.lon, m.cos, midLat, (lonLo+lonHi)/2*degToRad, math.Cos(midLat))
+	widest := 1.0 // cosine of the block's latitude nearest the equator
+	if latLo > 0 {
+		widest = math.Cos(latLo * degToRad)
+	} else if latHi < 0 {
+		widest = math.Cos(latHi * degToRad)
+	}
+	reach := EarthRadiusKm*((latHi-latLo)/2*degToRad+widest*(lonHi-lonLo)/2*degToRad) + nearestMarginKm
+	return max(0, d-reach), d + reach
 }
 
 // lonOverlap reports whether the longitude range [lo, hi], within

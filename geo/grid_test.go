@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -167,6 +168,67 @@ func TestGridWithinMatchesBruteForce(t *testing.T) {
 				if diff := cmp.Diff(want, gotKept); diff != "" {
 					t.Fatalf("WithinFiltered(%v, %v) mismatch (-want +got):\n%s", center, radius, diff)
 				}
+			}
+		})
+	}
+}
+
+// TestGridSpans checks Spans against a scan of every point: the spans
+// hold every point within the radius exactly once; every point of an
+// Inside span is within it by DistanceKm, and no point of a span is nearer
+// than its MinKm. Dense clusters make blocks, and so Inside spans, which
+// the test requires to have met.
+func TestGridSpans(t *testing.T) {
+	queries := 300
+	if testing.Short() {
+		queries = 60
+	}
+	for _, tc := range gridCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			g := mustGrid(t, tc.cellDeg, tc.points)
+			rng := rand.New(rand.NewPCG(9, 10))
+			insideSpans := 0
+			for q := range queries {
+				center := randomCenter(rng)
+				if q%2 == 0 {
+					center = tc.points[rng.IntN(len(tc.points))]
+				}
+				radius := randomRadiusKm(rng)
+				m := g.Meter(center)
+				seen := map[int]bool{}
+				got := map[int]float64{}
+				g.Spans(center, radius, func(s Span) bool {
+					if s.Inside {
+						insideSpans++
+					}
+					for p := s.Start; p < s.End; p++ {
+						i := g.ID(p)
+						if seen[i] {
+							t.Fatalf("Spans(%v, %v): point %d in two spans", center, radius, i)
+						}
+						seen[i] = true
+						d := DistanceKm(center, tc.points[i])
+						if m.Km(p) != d {
+							t.Fatalf("Meter.Km(%d) = %v, DistanceKm %v", p, m.Km(p), d)
+						}
+						if d < s.MinKm {
+							t.Fatalf("Spans(%v, %v): point %d at %v km, span's MinKm %v", center, radius, i, d, s.MinKm)
+						}
+						if s.Inside && d > radius {
+							t.Fatalf("Spans(%v, %v): point %d at %v km in an Inside span", center, radius, i, d)
+						}
+						if d <= radius {
+							got[i] = d
+						}
+					}
+					return true
+				})
+				if diff := cmp.Diff(bruteWithin(tc.points, center, radius), got); diff != "" {
+					t.Fatalf("Spans(%v, %v) mismatch (-want +got):\n%s", center, radius, diff)
+				}
+			}
+			if strings.HasPrefix(tc.name, "clustered") && insideSpans == 0 {
+				t.Error("no Inside span: the test did not reach the blocks wholly inside a circle")
 			}
 		})
 	}

@@ -234,6 +234,56 @@ func TestSearchMatchesOracle(t *testing.T) {
 	}
 }
 
+// TestSearchDenseCity checks radius searches, nearest first, in a city
+// dense enough that most of a circle's points lie in grid blocks wholly
+// inside it, which the search counts without measuring and measures only
+// as far as the page needs: every page, the totals and the facets must
+// still be the oracle's.
+func TestSearchDenseCity(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	fs := randomFacilities(rng, 3000)
+	center := orb.Point{-74.00, 40.71}
+	for i := range fs {
+		fs[i].Lon = center[0] + rng.NormFloat64()*0.04
+		fs[i].Lat = center[1] + rng.NormFloat64()*0.03
+	}
+	fx := mustIndex(t, fs...)
+	byID := map[string]directory.Facility{}
+	for _, f := range fx.all {
+		byID[f.ID] = f
+	}
+	tax := directory.DefaultTaxonomy()
+	for i := range 40 {
+		q := search.Query{
+			HasLocation: true, Sort: search.SortDistance,
+			Center:   orb.Point{center[0] + rng.NormFloat64()*0.03, center[1] + rng.NormFloat64()*0.02},
+			RadiusKm: 1 + rng.Float64()*15,
+			Limit:    1 + rng.IntN(25),
+			Filters:  map[directory.Group][]string{},
+		}
+		if i%2 == 0 {
+			q.Filters[directory.GroupCare] = []string{tax.Terms(directory.GroupCare)[rng.IntN(len(tax.Terms(directory.GroupCare)))].Slug}
+		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			wantIDs, dists, wantFacets := oracle(fx.all, q)
+			gotIDs, first := allPages(t, fx.index, q)
+			if diff := sameUpToBoundary(wantIDs, gotIDs, dists, q.Center, q.RadiusKm, byID); diff != "" {
+				t.Fatalf("query %+v: ids differ from the oracle (-want +got):\n%s", q, diff)
+			}
+			if len(wantIDs) == len(gotIDs) {
+				if diff := gocmp.Diff(wantFacets, searchtest.FacetMap(first.Facets)); diff != "" {
+					t.Errorf("facets differ from the oracle (-want +got):\n%s", diff)
+				}
+			}
+			for _, h := range first.Hits {
+				if want := dists[h.Facility.ID]; h.DistanceKm != want {
+					t.Errorf("%s: distance %v, oracle %v", h.Facility.ID, h.DistanceKm, want)
+				}
+			}
+		})
+	}
+}
+
 // checkNearest compares res.NearestKm with the oracle: set, to the
 // nearest match anywhere, exactly when nothing matched within a finite
 // radius and something matches somewhere.

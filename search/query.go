@@ -516,13 +516,7 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 		counts = slices.Clone(counts) // countAll's is shared; the result's is the caller's
 		c.nearestOf(q.Center, set, total, q.Limit+1, offer)
 	case q.HasLocation && q.RadiusKm > 0:
-		c.withinRadius(q, func(i int, d float64) { consider(i, d, 0) }, func(i int) bool {
-			if counts.tally(c, i, filters) {
-				total++
-				return true
-			}
-			return false
-		}, filters, top, offer)
+		total += c.withinRadius(q, filters, counts, top, func(i int, d float64) { consider(i, d, 0) }, offer)
 		for i := c.gridN; i < len(c.entries); i++ {
 			if !c.nearly(i, filters) {
 				continue
@@ -578,59 +572,6 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 		res.NextCursor = encodeCursor(cur)
 	}
 	return res, nil
-}
-
-// withinRadius visits the facilities on the grid within q's radius:
-// consider(i, d) takes one with its distance d. In a dense city most of
-// them lie in blocks wholly inside the circle (geo.Span.Inside); when q
-// sorts nearest first, those are only counted (count(i) reports whether i
-// matches), without
-// measuring them, and afterwards the blocks holding matches are measured
-// nearest first, their matches offered, until top holds a full page nearer
-// than the next block can be: measuring every point (a sine and an
-// arctangent each) was most of a typical query's time in New York at
-// 1,000,000 facilities.
-func (c *catalog) withinRadius(q *Query, consider func(i int, d float64), count func(i int) bool, filters *filterSet, top *topK, offer func(match) bool) {
-	m := c.grid.Meter(q.Center)
-	lazy := q.Sort == SortDistance
-	var buf [64]geo.Span
-	deferred := buf[:0]
-	c.grid.Spans(q.Center, q.RadiusKm, func(s geo.Span) bool {
-		switch {
-		case !s.Inside:
-			// Distance first, then the filters (consider checks them):
-			// some of the span may lie outside the circle.
-			for p := s.Start; p < s.End; p++ {
-				if d := m.Km(p); d <= q.RadiusKm {
-					consider(c.grid.ID(p), d)
-				}
-			}
-		case !lazy:
-			for p := s.Start; p < s.End; p++ {
-				consider(c.grid.ID(p), m.Km(p))
-			}
-		default:
-			matched := false
-			for p := s.Start; p < s.End; p++ {
-				matched = count(c.grid.ID(p)) || matched
-			}
-			if matched {
-				deferred = append(deferred, s)
-			}
-		}
-		return true
-	})
-	slices.SortFunc(deferred, func(a, b geo.Span) int { return cmp.Compare(a.MinKm, b.MinKm) })
-	for _, s := range deferred {
-		if w, full := top.worst(); full && s.MinKm > w.dist {
-			break // no point of this span or the next can make the page
-		}
-		for p := s.Start; p < s.End; p++ {
-			if i := c.grid.ID(p); c.missed(i, filters) == -1 {
-				offer(match{i: int32(i), dist: m.Km(p)})
-			}
-		}
-	}
 }
 
 // nearestOf offers the facilities of set (total of them, all passing the

@@ -261,8 +261,10 @@ func TestSearchDenseCity(t *testing.T) {
 			Limit:    1 + rng.IntN(25),
 			Filters:  map[directory.Group][]string{},
 		}
-		if i%2 == 0 {
-			q.Filters[directory.GroupCare] = []string{tax.Terms(directory.GroupCare)[rng.IntN(len(tax.Terms(directory.GroupCare)))].Slug}
+		for k, g := range []directory.Group{directory.GroupCare, directory.GroupPayment} {
+			if terms := tax.Terms(g); (i>>k)&1 == 0 {
+				q.Filters[g] = []string{terms[rng.IntN(len(terms))].Slug, terms[rng.IntN(len(terms))].Slug}
+			}
 		}
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			wantIDs, dists, wantFacets := oracle(fx.all, q)

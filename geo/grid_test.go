@@ -127,6 +127,8 @@ func gridCases(tb testing.TB) []gridCase {
 	}
 }
 
+// TestGridWithinMatchesBruteForce checks Within, WithinFiltered and Spans
+// against a scan of every point.
 func TestGridWithinMatchesBruteForce(t *testing.T) {
 	queries := 300
 	if testing.Short() {
@@ -136,6 +138,7 @@ func TestGridWithinMatchesBruteForce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := mustGrid(t, tc.cellDeg, tc.points)
 			rng := rand.New(rand.NewPCG(7, 8))
+			insideSpans := 0
 			for q := range queries {
 				center := randomCenter(rng)
 				if q%2 == 0 { // half the queries where the points are
@@ -145,6 +148,7 @@ func TestGridWithinMatchesBruteForce(t *testing.T) {
 				if q%10 == 0 {
 					radius = 0
 				}
+				insideSpans += checkSpans(t, g, tc.points, center, radius)
 				got := map[int]float64{}
 				g.Within(center, radius, func(i int, d float64) bool {
 					if _, dup := got[i]; dup {
@@ -169,69 +173,52 @@ func TestGridWithinMatchesBruteForce(t *testing.T) {
 					t.Fatalf("WithinFiltered(%v, %v) mismatch (-want +got):\n%s", center, radius, diff)
 				}
 			}
-		})
-	}
-}
-
-// TestGridSpans checks Spans against a scan of every point: the spans
-// hold every point within the radius exactly once; every point of an
-// Inside span is within it by DistanceKm, and no point of a span is nearer
-// than its MinKm. Dense clusters make blocks, and so Inside spans, which
-// the test requires to have met.
-func TestGridSpans(t *testing.T) {
-	queries := 300
-	if testing.Short() {
-		queries = 60
-	}
-	for _, tc := range gridCases(t) {
-		t.Run(tc.name, func(t *testing.T) {
-			g := mustGrid(t, tc.cellDeg, tc.points)
-			rng := rand.New(rand.NewPCG(9, 10))
-			insideSpans := 0
-			for q := range queries {
-				center := randomCenter(rng)
-				if q%2 == 0 {
-					center = tc.points[rng.IntN(len(tc.points))]
-				}
-				radius := randomRadiusKm(rng)
-				m := g.Meter(center)
-				seen := map[int]bool{}
-				got := map[int]float64{}
-				g.Spans(center, radius, func(s Span) bool {
-					if s.Inside {
-						insideSpans++
-					}
-					for p := s.Start; p < s.End; p++ {
-						i := g.ID(p)
-						if seen[i] {
-							t.Fatalf("Spans(%v, %v): point %d in two spans", center, radius, i)
-						}
-						seen[i] = true
-						d := DistanceKm(center, tc.points[i])
-						if m.Km(p) != d {
-							t.Fatalf("Meter.Km(%d) = %v, DistanceKm %v", p, m.Km(p), d)
-						}
-						if d < s.MinKm {
-							t.Fatalf("Spans(%v, %v): point %d at %v km, span's MinKm %v", center, radius, i, d, s.MinKm)
-						}
-						if s.Inside && d > radius {
-							t.Fatalf("Spans(%v, %v): point %d at %v km in an Inside span", center, radius, i, d)
-						}
-						if d <= radius {
-							got[i] = d
-						}
-					}
-					return true
-				})
-				if diff := cmp.Diff(bruteWithin(tc.points, center, radius), got); diff != "" {
-					t.Fatalf("Spans(%v, %v) mismatch (-want +got):\n%s", center, radius, diff)
-				}
-			}
+			// Dense clusters make blocks, and so Inside spans.
 			if strings.HasPrefix(tc.name, "clustered") && insideSpans == 0 {
 				t.Error("no Inside span: the test did not reach the blocks wholly inside a circle")
 			}
 		})
 	}
+}
+
+// checkSpans checks Spans against a scan of every point: the spans hold
+// every point within the radius exactly once; every point of an Inside
+// span is within it by DistanceKm, and no point of a span is nearer than
+// its MinKm. It returns how many Inside spans there were.
+func checkSpans(t *testing.T, g *Grid, points []orb.Point, center orb.Point, radius float64) (inside int) {
+	t.Helper()
+	m := g.Meter(center)
+	seen := map[int]bool{}
+	got := map[int]float64{}
+	g.Spans(center, radius, func(s Span) bool {
+		if s.Inside {
+			inside++
+		}
+		for p := s.Start; p < s.End; p++ {
+			i := g.ID(p)
+			if seen[i] {
+				t.Fatalf("Spans(%v, %v): point %d in two spans", center, radius, i)
+			}
+			seen[i] = true
+			d := DistanceKm(center, points[i])
+			switch {
+			case m.Km(p) != d:
+				t.Fatalf("Meter.Km(%d) = %v, DistanceKm %v", p, m.Km(p), d)
+			case d < s.MinKm:
+				t.Fatalf("Spans(%v, %v): point %d at %v km, span's MinKm %v", center, radius, i, d, s.MinKm)
+			case s.Inside && d > radius:
+				t.Fatalf("Spans(%v, %v): point %d at %v km in an Inside span", center, radius, i, d)
+			}
+			if d <= radius {
+				got[i] = d
+			}
+		}
+		return true
+	})
+	if diff := cmp.Diff(bruteWithin(points, center, radius), got); diff != "" {
+		t.Fatalf("Spans(%v, %v) mismatch (-want +got):\n%s", center, radius, diff)
+	}
+	return inside
 }
 
 // TestGridWithinCircleEdge puts points just inside and just outside the

@@ -44,6 +44,13 @@ const (
 	batchSize = 1000
 	// changesPage is how many changes one Sync reads at a time.
 	changesPage = 1000
+	// fillPage is how many records a fill reads at a time, and so the
+	// most documents in one of its Bleve batches. A fill runs while
+	// searches are served, its reader a page or two ahead of Bleve: at
+	// 1000 its pages and batch kept 20-30 MB more of a 100,000-facility
+	// server's heap live (gctrace: 82-100 MB during the fill, 63-75 MB at
+	// 250), and the garbage collector lets the heap grow with what is live.
+	fillPage = 250
 	// applyChunk is how many changes Sync applies under one write lock:
 	// searches wait for at most that many documents to be indexed.
 	applyChunk = 256
@@ -366,15 +373,16 @@ func (ix *Index) changes(ctx context.Context, seq int64) ([]*directory.Facility,
 // that cannot be read.
 const fillRetryMax = 5 * time.Second
 
-// changesRetrying is changes for a fill, which must outlast a store
-// outage (giving up would leave the generation broken, and a whole
-// rebuild to do once the store is back): while the store cannot be read
-// it says so in Stats.StoreError and tries again, each wait twice the
-// last up to fillRetryMax, until ctx ends.
+// changesRetrying reads a page (fillPage) of the source's changes after
+// seq for a fill, which must outlast a store outage (giving up would leave
+// the generation broken, and a whole rebuild to do once the store is
+// back): while the store cannot be read it says so in Stats.StoreError
+// and tries again, each wait twice the last up to fillRetryMax, until ctx
+// ends.
 func (ix *Index) changesRetrying(ctx context.Context, seq int64) ([]*directory.Facility, error) {
 	wait := 50 * time.Millisecond
 	for {
-		fs, err := ix.changes(ctx, seq)
+		fs, err := ix.src.ChangedSince(ctx, seq, fillPage)
 		if err == nil {
 			ix.storeErr.Store(nil)
 			return fs, nil

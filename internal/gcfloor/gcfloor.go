@@ -12,11 +12,12 @@
 // the technique of Uber's GC tuner, done with a finalizer that runs after
 // each cycle.
 //
-// A headroom caps the other end: once the live heap is large, GOGC's rule
-// would let as much garbage again pile up before a cycle (a million
-// facilities keep some 480 MB live, and the heap then reached 1 GB while
-// the text index was filled). With a headroom, a cycle starts when the
-// garbage reaches it instead. Cycles are cheap when what is live holds
+// A headroom caps the other end: once the live heap is past the floor,
+// or near it, GOGC's rule would let as much garbage again pile up before a
+// cycle (a million facilities keep some 480 MB live, and the heap then
+// reached 1 GB while the text index was filled). With a headroom, a cycle
+// starts when the garbage reaches it instead, or when the heap reaches the
+// floor if that is later. Cycles are cheap when what is live holds
 // few pointers, as the search catalog does (its records are in byte
 // arenas the collector does not look into), so the cap costs little CPU.
 package gcfloor
@@ -95,8 +96,8 @@ func (f *Floor) arm() {
 }
 
 // adjust sets GOGC so that the next cycle starts when the heap reaches the
-// floor, or at GOGC's usual point if that is later, or once the headroom
-// is used if that is sooner.
+// floor, or once the headroom is used if that is later, or at GOGC's usual
+// point if that is sooner still.
 func (f *Floor) adjust() {
 	metrics.Read(f.sample)
 	if f.sample[0].Value.Kind() != metrics.KindUint64 {
@@ -110,20 +111,33 @@ func (f *Floor) adjust() {
 	debug.SetGCPercent(p)
 }
 
+// minLive is the live heap percentFor assumes when less is live: the
+// runtime never sets a goal below GOGC percent of 4 MiB (its minimum heap),
+// so a percent computed from a smaller live heap would overshoot the
+// floor. Before the first cycle the live heap reads 0: a floor of 128 MiB
+// then set GOGC 5000 (maxPercent), whose minimum heap is 200 MB, and the
+// heap of a server building its catalog reached that before the first
+// cycle.
+const minLive = 4 << 20
+
 // percentFor returns the GOGC that starts the next cycle, given the live
-// heap: when the heap reaches floor, never sooner than base says; and,
-// past the floor, when the garbage reaches headroom, if base says later
-// (never below minPercent). A floor or headroom of 0 is none.
+// heap: when the garbage reaches what base allows (as much as is live, at
+// GOGC 100), or headroom if that is less, but never before the heap
+// reaches floor. A floor or headroom of 0 is none. The result is within
+// minPercent and maxPercent.
+//
+// The headroom caps the garbage below the floor's size too: a live heap
+// of 80 MB (100,000 facilities, their text index being filled) would
+// otherwise collect at 160 MB, and the process's memory follows the heap's
+// peak.
 func percentFor(live, floor, headroom uint64, base int) int {
-	if live == 0 {
-		live = 1
+	live = max(live, minLive)
+	garbage := live * uint64(base) / 100
+	if headroom > 0 {
+		garbage = min(garbage, headroom)
 	}
-	if live < floor {
-		p := (floor - live) * 100 / live
-		return int(max(min(p, maxPercent), uint64(base)))
+	if floor > live {
+		garbage = max(garbage, floor-live)
 	}
-	if headroom > 0 && live*uint64(base)/100 > headroom {
-		return int(max(headroom*100/live, minPercent))
-	}
-	return base
+	return int(min(max(garbage*100/live, minPercent), maxPercent))
 }

@@ -3,6 +3,7 @@ package gcfloor
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 )
 
@@ -18,11 +19,14 @@ func TestPercentFor(t *testing.T) {
 		{"live heap above the floor", 500 * mib, 128 * mib, 0, 100, 100},
 		{"never below the base", 100 * mib, 128 * mib, 0, 100, 100},
 		{"a higher base stays", 16 * mib, 128 * mib, 0, 1000, 1000},
-		{"tiny heap is bounded", 1, 128 * mib, 0, 100, maxPercent},
-		{"no live heap reading", 0, 128 * mib, 0, 100, maxPercent},
+		{"tiny heap counts as the runtime's minimum", 1, 128 * mib, 0, 100, 3100},
+		{"no live heap reading", 0, 128 * mib, 0, 100, 3100},
+		{"huge floor is bounded", 0, 1024 * mib, 0, 100, maxPercent},
 		{"headroom caps a large heap's garbage", 512 * mib, 128 * mib, 256 * mib, 100, 50},
 		{"headroom wider than the base's rule", 200 * mib, 128 * mib, 256 * mib, 100, 100},
 		{"headroom does not lower the floor", 16 * mib, 128 * mib, 8 * mib, 100, 700},
+		{"headroom caps the garbage below the floor", 96 * mib, 128 * mib, 48 * mib, 100, 50},
+		{"floor beyond the headroom", 64 * mib, 128 * mib, 48 * mib, 100, 100},
 		{"headroom bounded below", 4096 * mib, 128 * mib, 256 * mib, 100, minPercent},
 		{"headroom alone", 1024 * mib, 0, 256 * mib, 100, 25},
 		{"headroom with a higher base", 512 * mib, 128 * mib, 256 * mib, 200, 50},
@@ -72,5 +76,34 @@ func TestStartLeavesOperatorsGOGC(t *testing.T) {
 	}
 	if f := Start(0, 0); f != nil {
 		t.Fatal("Start(0, 0) set a floor")
+	}
+}
+
+// TestStartGoalIsTheFloor checks the heap goal the runtime sets once a
+// floor starts, before and after a collection: the heap may grow to the
+// floor, not beyond (a floor started before the first collection once let
+// it reach 200 MB, whatever the floor).
+func TestStartGoalIsTheFloor(t *testing.T) {
+	t.Setenv("GOGC", "")
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	const floor = 64 << 20
+	f := Start(floor, 0)
+	if f == nil {
+		t.Fatal("Start returned nil with GOGC unset")
+	}
+	defer f.Stop()
+	goal := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	if g := goal(); g > floor*11/10 {
+		t.Errorf("heap goal %d MiB once started, want at most the floor, %d MiB", g>>20, floor>>20)
+	}
+	runtime.GC()
+	runtime.GC() // the finalizer of the first cycle adjusts the second's goal
+	if g := goal(); g > floor*11/10 || g < floor/2 {
+		t.Errorf("heap goal %d MiB after collections, want about the floor, %d MiB", g>>20, floor>>20)
 	}
 }

@@ -36,14 +36,14 @@ var errUnsupportedFloat = errors.New("json: unsupported value: NaN or infinite n
 var respBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
 
 // writeJSONBytes writes an encoded body with its Content-Type and
-// Content-Length, as writeJSON does. contentType is a shared header value
-// (sharedHeaders), set as it is.
-func writeJSONBytes(w http.ResponseWriter, status int, contentType []string, body []byte) {
+// Content-Length, as writeJSON does, in one write to the socket when it can
+// (writeResponse). contentType is a shared header value (sharedHeaders),
+// set as it is.
+func writeJSONBytes(w http.ResponseWriter, r *http.Request, status int, contentType []string, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = contentType
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body) // a failed write means the client left; nothing to do
+	writeResponse(w, r, status, body)
 }
 
 // hexDigits are the digits of \u escapes, lower case as encoding/json's.

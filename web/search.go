@@ -119,7 +119,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if req.geojson {
 		contentType = s.hdr.contentTypeGeoJSON
 	}
-	writeJSONBytes(w, http.StatusOK, contentType, body)
+	writeJSONBytes(w, r, http.StatusOK, contentType, body)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/carefinder/carefinder/directory"
@@ -188,6 +189,24 @@ type searchEncoder struct {
 	// sortedGroups are the groups in the order encoding/json writes a
 	// map's keys: the order of the query's filters.
 	sortedGroups []sortedGroup
+	// terms are every group's terms, group by group in display order,
+	// numbered as a search.FacetLayout of the same taxonomy numbers them:
+	// a hit's Terms find their encodings here by number.
+	terms []termEncoding
+	// layout is the last layout found to number terms as the encoder does
+	// (numbersAsLayout).
+	layout atomic.Pointer[search.FacetLayout]
+}
+
+// termEncoding is a term's pre-encoded parts, for a hit's services and
+// labels.
+type termEncoding struct {
+	group directory.Group
+	slug  string
+	// quoted is the slug as a JSON string.
+	quoted string
+	// labels are `"slug":"Label"` in English [0] and Spanish [1].
+	labels [2]string
 }
 
 // groupEncoding is one group's pre-encoded parts.
@@ -195,6 +214,10 @@ type groupEncoding struct {
 	group directory.Group
 	// open is `"care":{`.
 	open string
+	// services is `,"care":[`, the group's member of a result.
+	services string
+	// first and end number the group's terms in encoder.terms.
+	first, end int
 	// terms are the group's terms in display order, each `"slug":`.
 	terms []termKeyEncoding
 	// labels finds a slug's `"slug":"Label"`.
@@ -250,7 +273,8 @@ type sortedGroup struct {
 func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 	e := &searchEncoder{}
 	for _, g := range directory.Groups() {
-		ge := groupEncoding{group: g, open: string(appendString(nil, string(g))) + ":{"}
+		ge := groupEncoding{group: g, open: string(appendString(nil, string(g))) + ":{",
+			services: "," + string(appendString(nil, string(g))) + ":[", first: len(e.terms)}
 		for _, t := range tax.Terms(g) {
 			key := string(appendString(nil, t.Slug)) + ":"
 			ge.terms = append(ge.terms, termKeyEncoding{slug: t.Slug, key: key})
@@ -258,8 +282,11 @@ func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 			if t.Label.ES != "" {
 				es = t.Label.ES
 			}
-			ge.labels.add(labelEncoding{slug: t.Slug, labels: [2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}})
+			l := labelEncoding{slug: t.Slug, labels: [2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}}
+			ge.labels.add(l)
+			e.terms = append(e.terms, termEncoding{group: g, slug: t.Slug, quoted: key[:len(key)-1], labels: l.labels})
 		}
+		ge.end = len(e.terms)
 		e.groups = append(e.groups, ge)
 		e.sortedGroups = append(e.sortedGroups, sortedGroup{group: g, key: string(appendString(nil, string(g))) + ":"})
 	}
@@ -273,6 +300,29 @@ func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 		return 0
 	})
 	return e
+}
+
+// numbersAsLayout reports whether l numbers terms as e does, so that
+// hits' Terms, numbered by l, can be encoded by number. A layout never
+// changes, and an index keeps one per taxonomy: the one found to agree is
+// remembered.
+func (e *searchEncoder) numbersAsLayout(l *search.FacetLayout) bool {
+	if l == nil {
+		return false
+	}
+	if e.layout.Load() == l {
+		return true
+	}
+	if l.Len() != len(e.terms) {
+		return false
+	}
+	for i := range e.terms {
+		if ref := l.Term(i); ref.Group != e.terms[i].group || ref.Slug != e.terms[i].slug {
+			return false
+		}
+	}
+	e.layout.Store(l)
+	return true
 }
 
 // checkFinite fails, as encoding/json failed, an answer with a number JSON
@@ -309,6 +359,12 @@ func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Resu
 		return b, err
 	}
 	spanish := echo.Lang == langSpanish
+	// The hits' terms are encoded by number when they are numbered as
+	// the encoder's (the index's taxonomy is the server's).
+	var layout *search.FacetLayout
+	if len(res.Hits) > 0 && e.numbersAsLayout(res.Hits[0].Terms.Layout()) {
+		layout = res.Hits[0].Terms.Layout()
+	}
 	if geojson {
 		b = append(b, `{"type":"FeatureCollection","features":[`...)
 		for i := range res.Hits {
@@ -323,7 +379,7 @@ func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Resu
 			b = append(b, ',')
 			b = appendFloat(b, f.Lat)
 			b = append(b, `]},"properties":`...)
-			b = e.appendResult(b, &res.Hits[i], spanish)
+			b = e.appendResult(b, &res.Hits[i], spanish, layout)
 			b = append(b, '}')
 		}
 		b = append(b, `],"total":`...)
@@ -346,7 +402,7 @@ func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Resu
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = e.appendResult(b, &res.Hits[i], spanish)
+		b = e.appendResult(b, &res.Hits[i], spanish, layout)
 	}
 	b = append(b, `],"facets":`...)
 	b = e.appendFacets(b, res.Facets)
@@ -467,8 +523,11 @@ var directionsPrefix = func() string {
 }()
 
 // appendResult appends one hit as a result (resultJSON's JSON, newResult's
-// content).
-func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []byte {
+// content). When the hit's Terms are numbered by layout (not nil: it
+// numbers terms as the encoder does), its services and labels are written
+// from them, with the encodings made once (the same bytes as from
+// Facility.Services, which lists the same terms).
+func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool, layout *search.FacetLayout) []byte {
 	f := h.Facility
 	b = append(b, `{"id":`...)
 	b = appendString(b, f.ID)
@@ -537,20 +596,25 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 		b = append(b, "false"...)
 	}
 	s := &f.Services
-	b = append(b, `,"care":`...)
-	b = appendStrings(b, s.Care)
-	b = append(b, `,"therapy":`...)
-	b = appendStrings(b, s.Therapy)
-	b = append(b, `,"medication":`...)
-	b = appendStrings(b, s.Medication)
-	b = append(b, `,"payment":`...)
-	b = appendStrings(b, s.Payment)
-	b = append(b, `,"population":`...)
-	b = appendStrings(b, s.Population)
-	b = append(b, `,"gender":`...)
-	b = appendStrings(b, s.Gender)
-	b = append(b, `,"language":`...)
-	b = appendStrings(b, s.Language)
+	byNumber := layout != nil && h.Terms.Layout() == layout
+	if byNumber {
+		b = e.appendServicesByNumber(b, h.Terms)
+	} else {
+		b = append(b, `,"care":`...)
+		b = appendStrings(b, s.Care)
+		b = append(b, `,"therapy":`...)
+		b = appendStrings(b, s.Therapy)
+		b = append(b, `,"medication":`...)
+		b = appendStrings(b, s.Medication)
+		b = append(b, `,"payment":`...)
+		b = appendStrings(b, s.Payment)
+		b = append(b, `,"population":`...)
+		b = appendStrings(b, s.Population)
+		b = append(b, `,"gender":`...)
+		b = appendStrings(b, s.Gender)
+		b = append(b, `,"language":`...)
+		b = appendStrings(b, s.Language)
+	}
 	b = append(b, `,"source":`...)
 	b = appendString(b, f.Source)
 	b = append(b, `,"source_id":`...)
@@ -558,7 +622,58 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 	b = append(b, `,"last_verified":`...)
 	b = appendString(b, f.LastVerified)
 	b = append(b, `,"labels":`...)
-	b = e.appendLabels(b, s, spanish)
+	if byNumber {
+		b = e.appendLabelsByNumber(b, h.Terms, spanish)
+	} else {
+		b = e.appendLabels(b, s, spanish)
+	}
+	return append(b, '}')
+}
+
+// appendServicesByNumber appends a result's services, one member per
+// group in display order (,"care":["detox"],…), from terms numbered as the
+// encoder numbers them.
+func (e *searchEncoder) appendServicesByNumber(b []byte, terms search.TermSet) []byte {
+	for i := range e.groups {
+		g := &e.groups[i]
+		b = append(b, g.services...)
+		sep := false
+		for t := terms.Next(g.first); t >= 0 && t < g.end; t = terms.Next(t + 1) {
+			if sep {
+				b = append(b, ',')
+			}
+			b = append(b, e.terms[t].quoted...)
+			sep = true
+		}
+		b = append(b, ']')
+	}
+	return b
+}
+
+// appendLabelsByNumber is appendLabels from terms numbered as the encoder
+// numbers them.
+func (e *searchEncoder) appendLabelsByNumber(b []byte, terms search.TermSet, spanish bool) []byte {
+	lang := 0
+	if spanish {
+		lang = 1
+	}
+	b = append(b, '{')
+	for i := range e.groups {
+		g := &e.groups[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, g.open...)
+		sep := false
+		for t := terms.Next(g.first); t >= 0 && t < g.end; t = terms.Next(t + 1) {
+			if sep {
+				b = append(b, ',')
+			}
+			b = append(b, e.terms[t].labels[lang]...)
+			sep = true
+		}
+		b = append(b, '}')
+	}
 	return append(b, '}')
 }
 

@@ -132,6 +132,10 @@ type TermSet struct {
 // Layout returns the numbering of s's terms; nil for the zero value.
 func (s TermSet) Layout() *FacetLayout { return s.layout }
 
+// Words returns s as bits: term i is bit i%64 of word i/64. Visiting the
+// set bits of the words in order is the quickest way through the terms.
+func (s TermSet) Words() [4]uint64 { return s.set }
+
 // Next returns the smallest term number at least from that s holds, or -1
 // when it holds none: for i := s.Next(0); i >= 0; i = s.Next(i + 1) visits
 // them all, in order.

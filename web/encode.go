@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"math"
+	"math/bits"
 	"net/http"
 	"slices"
 	"strconv"
@@ -193,20 +194,23 @@ type searchEncoder struct {
 	// numbered as a search.FacetLayout of the same taxonomy numbers them:
 	// a hit's Terms find their encodings here by number.
 	terms []termEncoding
+	// quoted and labels hold, by term number, each term's slug as a JSON
+	// string, and its `"slug":"Label"` in English [0] and Spanish [1].
+	quoted []string
+	labels [2][]string
+	// servicesOpen and labelsOpen open each group, by display order, in a
+	// result's services (,"care":[) and in its labels ("care":{, then
+	// ,"therapy":{…).
+	servicesOpen, labelsOpen []string
 	// layout is the last layout found to number terms as the encoder does
 	// (numbersAsLayout).
 	layout atomic.Pointer[search.FacetLayout]
 }
 
-// termEncoding is a term's pre-encoded parts, for a hit's services and
-// labels.
+// termEncoding names a term numbered by the encoder.
 type termEncoding struct {
 	group directory.Group
 	slug  string
-	// quoted is the slug as a JSON string.
-	quoted string
-	// labels are `"slug":"Label"` in English [0] and Spanish [1].
-	labels [2]string
 }
 
 // groupEncoding is one group's pre-encoded parts.
@@ -214,10 +218,9 @@ type groupEncoding struct {
 	group directory.Group
 	// open is `"care":{`.
 	open string
-	// services is `,"care":[`, the group's member of a result.
-	services string
-	// first and end number the group's terms in encoder.terms.
-	first, end int
+	// end is one past the number of the group's last term (the group's
+	// terms are numbered after the previous group's).
+	end int
 	// terms are the group's terms in display order, each `"slug":`.
 	terms []termKeyEncoding
 	// labels finds a slug's `"slug":"Label"`.
@@ -273,8 +276,7 @@ type sortedGroup struct {
 func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 	e := &searchEncoder{}
 	for _, g := range directory.Groups() {
-		ge := groupEncoding{group: g, open: string(appendString(nil, string(g))) + ":{",
-			services: "," + string(appendString(nil, string(g))) + ":[", first: len(e.terms)}
+		ge := groupEncoding{group: g, open: string(appendString(nil, string(g))) + ":{"}
 		for _, t := range tax.Terms(g) {
 			key := string(appendString(nil, t.Slug)) + ":"
 			ge.terms = append(ge.terms, termKeyEncoding{slug: t.Slug, key: key})
@@ -284,9 +286,18 @@ func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 			}
 			l := labelEncoding{slug: t.Slug, labels: [2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}}
 			ge.labels.add(l)
-			e.terms = append(e.terms, termEncoding{group: g, slug: t.Slug, quoted: key[:len(key)-1], labels: l.labels})
+			e.terms = append(e.terms, termEncoding{group: g, slug: t.Slug})
+			e.quoted = append(e.quoted, key[:len(key)-1])
+			e.labels[0] = append(e.labels[0], l.labels[0])
+			e.labels[1] = append(e.labels[1], l.labels[1])
 		}
 		ge.end = len(e.terms)
+		e.servicesOpen = append(e.servicesOpen, ","+string(appendString(nil, string(g)))+":[")
+		sep := ","
+		if len(e.groups) == 0 {
+			sep = ""
+		}
+		e.labelsOpen = append(e.labelsOpen, sep+ge.open)
 		e.groups = append(e.groups, ge)
 		e.sortedGroups = append(e.sortedGroups, sortedGroup{group: g, key: string(appendString(nil, string(g))) + ":"})
 	}
@@ -634,20 +645,7 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool, layo
 // group in display order (,"care":["detox"],…), from terms numbered as the
 // encoder numbers them.
 func (e *searchEncoder) appendServicesByNumber(b []byte, terms search.TermSet) []byte {
-	for i := range e.groups {
-		g := &e.groups[i]
-		b = append(b, g.services...)
-		sep := false
-		for t := terms.Next(g.first); t >= 0 && t < g.end; t = terms.Next(t + 1) {
-			if sep {
-				b = append(b, ',')
-			}
-			b = append(b, e.terms[t].quoted...)
-			sep = true
-		}
-		b = append(b, ']')
-	}
-	return b
+	return e.appendGroupsByNumber(b, terms.Words(), e.servicesOpen, e.quoted, ']')
 }
 
 // appendLabelsByNumber is appendLabels from terms numbered as the encoder
@@ -658,23 +656,44 @@ func (e *searchEncoder) appendLabelsByNumber(b []byte, terms search.TermSet, spa
 		lang = 1
 	}
 	b = append(b, '{')
-	for i := range e.groups {
-		g := &e.groups[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, g.open...)
-		sep := false
-		for t := terms.Next(g.first); t >= 0 && t < g.end; t = terms.Next(t + 1) {
+	b = e.appendGroupsByNumber(b, terms.Words(), e.labelsOpen, e.labels[lang], '}')
+	return append(b, '}')
+}
+
+// appendGroupsByNumber appends, for every group in display order, its
+// opening (open[i]), the fragments of its terms that words holds (term t's
+// is frags[t]) separated by commas, and end. It visits the set bits once,
+// in order: the terms are numbered group by group.
+func (e *searchEncoder) appendGroupsByNumber(b []byte, words [4]uint64, open, frags []string, end byte) []byte {
+	g := 0
+	b = append(b, open[0]...)
+	sep := false
+	for w, word := range words {
+		for word != 0 {
+			t := w<<6 + bits.TrailingZeros64(word)
+			word &= word - 1
+			for t >= e.groups[g].end {
+				b = append(b, end)
+				if g++; g == len(e.groups) {
+					return b // past the last term: numbersAsLayout rules it out
+				}
+				b = append(b, open[g]...)
+				sep = false
+			}
 			if sep {
 				b = append(b, ',')
 			}
-			b = append(b, e.terms[t].labels[lang]...)
+			b = append(b, frags[t]...)
 			sep = true
 		}
-		b = append(b, '}')
 	}
-	return append(b, '}')
+	for {
+		b = append(b, end)
+		if g++; g == len(e.groups) {
+			return b
+		}
+		b = append(b, open[g]...)
+	}
 }
 
 // appendLabels appends the labels of a facility's terms, every group in

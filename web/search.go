@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -92,9 +91,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if req.csv {
 		return s.serveSearchCSV(w, r, req)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
-	defer cancel()
 	start := time.Now()
+	ctx, cancel := withDeadline(r.Context(), start.Add(searchTimeout))
+	defer cancel()
 	res, err := s.index.Search(ctx, req.query)
 	if err != nil {
 		return err

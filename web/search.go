@@ -140,7 +140,9 @@ func (s *Server) parseSearchWith(r *http.Request, allowed []string) (*searchRequ
 	if pt := partnerFrom(r.Context()); pt != nil {
 		// The partner's defaults fill what the request leaves out, and
 		// its region bounds everything counted.
-		pt.applyDefaults(p.v)
+		v := p.values()
+		pt.applyDefaults(v)
+		p.setValues(v)
 		q.Region = pt.region
 	}
 	lang, err := p.single("lang")

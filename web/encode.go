@@ -131,6 +131,40 @@ func appendFloat(b []byte, f float64) []byte {
 	return b
 }
 
+// maxRoundedThousandths bounds the distances appendRounded writes from
+// their digits: up to 10¹⁵ thousandths, each is a float64 exactly, and a
+// float64 is far more precise than a thousandth.
+const maxRoundedThousandths = 1e15
+
+// appendRounded appends x rounded to distanceDecimals places, as
+// appendFloat(b, round(x)) does. A distance rounded to thousandths is
+// written shortest as its thousandths are: the integer part, then up to
+// three decimals without trailing zeros (any shorter decimal is at least a
+// thousandth away, far more than the float64's precision), so the digits
+// of an integer are enough, where the shortest float formatting costs
+// several times more.
+func appendRounded(b []byte, x float64) []byte {
+	if distanceDecimals != 3 {
+		return appendFloat(b, round(x))
+	}
+	n := math.Round(x * 1e3)
+	if !(n > 0 && n < maxRoundedThousandths) {
+		return appendFloat(b, round(x)) // 0, negative, huge, NaN: rare
+	}
+	t := int64(n)
+	b = strconv.AppendInt(b, t/1000, 10)
+	frac := t % 1000
+	if frac == 0 {
+		return b
+	}
+	d := [4]byte{'.', byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	end := 4
+	for d[end-1] == '0' {
+		end--
+	}
+	return append(b, d[:end]...)
+}
+
 // appendPlainFloat appends f as strconv formats it with 'f' and the
 // fewest digits; b[from:to] holds f as appendFloat wrote it, which is the
 // same unless that took an exponent, and is copied rather than formatted
@@ -548,9 +582,9 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool, layo
 	b = appendStrings(b, f.AlternateNames)
 	if !math.IsNaN(h.DistanceKm) {
 		b = append(b, `,"distance_km":`...)
-		b = appendFloat(b, round(h.DistanceKm))
+		b = appendRounded(b, h.DistanceKm)
 		b = append(b, `,"distance_mi":`...)
-		b = appendFloat(b, round(geo.KmToMi(h.DistanceKm)))
+		b = appendRounded(b, geo.KmToMi(h.DistanceKm))
 	}
 	b = append(b, `,"address":{"lines":`...)
 	b = appendStrings(b, f.Address.Lines)

@@ -127,8 +127,8 @@ func writeResponse(w http.ResponseWriter, r *http.Request, status int, body []by
 		return
 	}
 	cc.gather()
+	defer cc.send() // whatever happens, the connection writes again after
 	w.WriteHeader(status)
 	w.Write(body)
 	http.NewResponseController(w).Flush()
-	cc.send()
 }

@@ -25,6 +25,21 @@ type termSet [4]uint64
 
 func (s *termSet) add(bit int)     { s[bit>>6] |= 1 << (bit & 63) }
 func (s termSet) has(bit int) bool { return s[bit>>6]&(1<<(bit&63)) != 0 }
+
+// next returns the smallest bit at least from (from ≥ 0) that s holds,
+// or -1 when it holds none.
+func (s termSet) next(from int) int {
+	for w := from >> 6; w < len(s); w++ {
+		word := s[w]
+		if w == from>>6 {
+			word &^= 1<<(from&63) - 1
+		}
+		if word != 0 {
+			return w<<6 + bits.TrailingZeros64(word)
+		}
+	}
+	return -1
+}
 func (s termSet) intersects(o termSet) bool {
 	return s[0]&o[0] != 0 || s[1]&o[1] != 0 || s[2]&o[2] != 0 || s[3]&o[3] != 0
 }
@@ -648,8 +663,10 @@ func (c *catalog) facility(i int) *directory.Facility {
 }
 
 // facilities returns the summaries of the matches' entries as Facilities,
-// as facility does, in one array, their lists in arrays they share.
-func (c *catalog) facilities(page []match) []directory.Facility {
+// as facility does, in one array, their lists in arrays they share. When
+// terms is not nil (it is as long as page), terms[k] is set to the terms
+// page[k]'s facility lists.
+func (c *catalog) facilities(page []match, terms []termSet) []directory.Facility {
 	fs := make([]directory.Facility, len(page))
 	// The expanded terms bound the listed ones: one array of slugs holds
 	// every facility's.
@@ -661,13 +678,17 @@ func (c *catalog) facilities(page []match) []directory.Facility {
 	}
 	arr := facilityArrays{slugs: make([]string, 0, n), strs: make([]string, 0, 4*len(page))}
 	for k := range page {
-		c.fillFacility(&fs[k], int(page[k].i), &arr)
+		own := c.fillFacility(&fs[k], int(page[k].i), &arr)
+		if terms != nil {
+			terms[k] = own
+		}
 	}
 	return fs
 }
 
-// fillFacility sets f to the summary of entry i, its lists appended to arr.
-func (c *catalog) fillFacility(f *directory.Facility, i int, arr *facilityArrays) {
+// fillFacility sets f to the summary of entry i, its lists appended to
+// arr, and returns the terms it lists.
+func (c *catalog) fillFacility(f *directory.Facility, i int, arr *facilityArrays) termSet {
 	id, s := c.summary(i, arr)
 	e := &c.entries[i]
 	*f = directory.Facility{
@@ -688,15 +709,14 @@ func (c *catalog) fillFacility(f *directory.Facility, i int, arr *facilityArrays
 	slugs := arr.slugs
 	start := len(slugs)
 	for _, r := range c.bits.runs {
-		for b := r.first; b < r.end; b++ {
-			if s.own.has(b) {
-				slugs = append(slugs, c.bits.terms[b].Slug)
-			}
+		for b := s.own.next(r.first); b >= 0 && b < r.end; b = s.own.next(b + 1) {
+			slugs = append(slugs, c.bits.terms[b].Slug)
 		}
 		f.Services.Set(r.group, slugs[start:len(slugs):len(slugs)])
 		start = len(slugs)
 	}
 	arr.slugs = slugs
+	return s.own
 }
 
 // get returns the summary of the active facility with the given id.

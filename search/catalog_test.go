@@ -203,7 +203,7 @@ func TestFacilitiesBatch(t *testing.T) {
 			for k, i := range tt.pos {
 				page[k] = match{i: i}
 			}
-			fs := cat.facilities(page)
+			fs := cat.facilities(page, nil)
 			if len(fs) != len(tt.pos) {
 				t.Fatalf("%d facilities for %d matches", len(fs), len(tt.pos))
 			}

@@ -56,3 +56,12 @@ func TextScoresBoth(ix *Index, q Query) (words, bleve map[string]float64, err er
 func WithBatchHook(f func() error) Option {
 	return func(ix *Index) { ix.hooks = &testHooks{batch: f} }
 }
+
+// NewTermSet returns the set of term numbers bits, numbered by l.
+func NewTermSet(l *FacetLayout, bits ...int) TermSet {
+	s := TermSet{layout: l}
+	for _, b := range bits {
+		s.set.add(b)
+	}
+	return s
+}

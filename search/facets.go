@@ -47,6 +47,9 @@ func (l *FacetLayout) Position(g directory.Group, slug string) (int, bool) {
 	return i, ok
 }
 
+// Term returns term number i, which must be less than Len.
+func (l *FacetLayout) Term(i int) directory.TermRef { return l.terms[i] }
+
 // NewFacets returns counts of 0 for every term of l, for the caller to
 // fill in (Facets.Set).
 func (l *FacetLayout) NewFacets() Facets {
@@ -116,4 +119,29 @@ func (f Facets) Set(g directory.Group, slug string, n int) error {
 	}
 	f.counts[i] = n
 	return nil
+}
+
+// TermSet is a set of a taxonomy's terms, numbered by a FacetLayout: the
+// terms a hit's facility lists (Hit.Terms). The zero value is empty and
+// has no layout.
+type TermSet struct {
+	layout *FacetLayout
+	set    termSet
+}
+
+// Layout returns the numbering of s's terms; nil for the zero value.
+func (s TermSet) Layout() *FacetLayout { return s.layout }
+
+// Words returns s as bits: term i is bit i%64 of word i/64. Visiting the
+// set bits of the words in order is the quickest way through the terms.
+func (s TermSet) Words() [4]uint64 { return s.set }
+
+// Next returns the smallest term number at least from that s holds, or -1
+// when it holds none: for i := s.Next(0); i >= 0; i = s.Next(i + 1) visits
+// them all, in order.
+func (s TermSet) Next(from int) int {
+	if from >= len(s.set)*64 {
+		return -1
+	}
+	return s.set.next(max(from, 0))
 }

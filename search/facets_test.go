@@ -1,6 +1,8 @@
 package search_test
 
 import (
+	"context"
+	"math/rand/v2"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -110,5 +112,88 @@ func TestFacets(t *testing.T) {
 	}
 	if terms, _ := f.Group("no-such-group"); terms != nil {
 		t.Errorf("Group of an unknown group = %v, want nil", terms)
+	}
+}
+
+// TestHitTerms checks that every hit's Terms name, through the result's
+// layout, exactly the terms its Facility.Services lists, in the same
+// order.
+func TestHitTerms(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	fx := mustIndex(t, randomFacilities(rng, 400)...)
+	hits := 0
+	for range 40 {
+		q := randomQuery(rng)
+		q.Limit = 50
+		res, err := fx.index.Search(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			hits++
+			if h.Terms.Layout() != res.Facets.Layout() {
+				t.Fatalf("%s: Terms numbered by another layout than the facets'", h.Facility.ID)
+			}
+			got := directory.Services{}
+			for i := h.Terms.Next(0); i >= 0; i = h.Terms.Next(i + 1) {
+				ref := h.Terms.Layout().Term(i)
+				got.Set(ref.Group, append(got.Get(ref.Group), ref.Slug))
+			}
+			want := h.Facility.Services
+			for _, g := range directory.Groups() {
+				if len(want.Get(g)) == 0 {
+					want.Set(g, nil)
+				}
+			}
+			if diff := gocmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: terms (-Services +Terms):\n%s", h.Facility.ID, diff)
+			}
+		}
+	}
+	if hits < 100 {
+		t.Fatalf("only %d hits: the queries test too little", hits)
+	}
+}
+
+// TestTermSetNext checks Next on sets of bits in every word, at the
+// edges of words, and past the end.
+func TestTermSetNext(t *testing.T) {
+	tax := directory.DefaultTaxonomy()
+	l := search.NewFacetLayout(tax)
+	for _, tt := range []struct {
+		name string
+		bits []int
+	}{
+		{"empty", nil},
+		{"first", []int{0}},
+		{"last of a word and first of the next", []int{63, 64}},
+		{"every word", []int{1, 70, 130, 255}},
+		{"last", []int{255}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := search.NewTermSet(l, tt.bits...)
+			var got []int
+			for i := s.Next(0); i >= 0; i = s.Next(i + 1) {
+				got = append(got, i)
+			}
+			if diff := gocmp.Diff(tt.bits, got); diff != "" {
+				t.Errorf("visited (-want +got):\n%s", diff)
+			}
+			for from := -1; from <= 300; from++ {
+				want := -1
+				for _, b := range tt.bits {
+					if b >= from {
+						want = b
+						break
+					}
+				}
+				if from < 0 && len(tt.bits) > 0 {
+					want = tt.bits[0]
+				}
+				if got := s.Next(from); got != want {
+					t.Errorf("Next(%d) = %d, want %d", from, got, want)
+				}
+			}
+		})
 	}
 }

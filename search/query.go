@@ -77,6 +77,10 @@ type Hit struct {
 	// hours and the rest are in the store's full record. Treat it as
 	// read-only: it may share slices with the index.
 	Facility *directory.Facility
+	// Terms are the terms Facility.Services lists, numbered by the
+	// result's FacetLayout (Facets.Layout), for encoders that look terms
+	// up by number rather than by slug.
+	Terms TermSet
 	// DistanceKm is the haversine distance from the query's center; NaN
 	// without a location.
 	DistanceKm float64
@@ -550,10 +554,11 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	n := min(q.Limit, len(page))
 	more := len(page) > n
 	page = page[:n]
-	fs := c.facilities(page)
+	terms := make([]termSet, n)
+	fs := c.facilities(page, terms)
 	res.Hits = make([]Hit, n)
 	for k, m := range page {
-		res.Hits[k] = Hit{Facility: &fs[k], DistanceKm: m.dist, Score: m.score}
+		res.Hits[k] = Hit{Facility: &fs[k], Terms: TermSet{layout: c.bits.layout, set: terms[k]}, DistanceKm: m.dist, Score: m.score}
 	}
 	if more && n > 0 {
 		last := page[n-1]

@@ -3,10 +3,12 @@ package web
 import (
 	"errors"
 	"math"
+	"math/bits"
 	"net/http"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/carefinder/carefinder/directory"
@@ -36,14 +38,14 @@ var errUnsupportedFloat = errors.New("json: unsupported value: NaN or infinite n
 var respBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
 
 // writeJSONBytes writes an encoded body with its Content-Type and
-// Content-Length, as writeJSON does. contentType is a shared header value
-// (sharedHeaders), set as it is.
-func writeJSONBytes(w http.ResponseWriter, status int, contentType []string, body []byte) {
+// Content-Length, as writeJSON does, in one write to the socket when it can
+// (writeResponse). contentType is a shared header value (sharedHeaders),
+// set as it is.
+func writeJSONBytes(w http.ResponseWriter, r *http.Request, status int, contentType []string, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = contentType
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body) // a failed write means the client left; nothing to do
+	writeResponse(w, r, status, body)
 }
 
 // hexDigits are the digits of \u escapes, lower case as encoding/json's.
@@ -129,6 +131,40 @@ func appendFloat(b []byte, f float64) []byte {
 	return b
 }
 
+// maxRoundedThousandths bounds the distances appendRounded writes from
+// their digits: up to 10¹⁵ thousandths, each is a float64 exactly, and a
+// float64 is far more precise than a thousandth.
+const maxRoundedThousandths = 1e15
+
+// appendRounded appends x rounded to distanceDecimals places, as
+// appendFloat(b, round(x)) does. A distance rounded to thousandths is
+// written shortest as its thousandths are: the integer part, then up to
+// three decimals without trailing zeros (any shorter decimal is at least a
+// thousandth away, far more than the float64's precision), so the digits
+// of an integer are enough, where the shortest float formatting costs
+// several times more.
+func appendRounded(b []byte, x float64) []byte {
+	if distanceDecimals != 3 {
+		return appendFloat(b, round(x))
+	}
+	n := math.Round(x * 1e3)
+	if !(n > 0 && n < maxRoundedThousandths) {
+		return appendFloat(b, round(x)) // 0, negative, huge, NaN: rare
+	}
+	t := int64(n)
+	b = strconv.AppendInt(b, t/1000, 10)
+	frac := t % 1000
+	if frac == 0 {
+		return b
+	}
+	d := [4]byte{'.', byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	end := 4
+	for d[end-1] == '0' {
+		end--
+	}
+	return append(b, d[:end]...)
+}
+
 // appendPlainFloat appends f as strconv formats it with 'f' and the
 // fewest digits; b[from:to] holds f as appendFloat wrote it, which is the
 // same unless that took an exponent, and is copied rather than formatted
@@ -188,6 +224,27 @@ type searchEncoder struct {
 	// sortedGroups are the groups in the order encoding/json writes a
 	// map's keys: the order of the query's filters.
 	sortedGroups []sortedGroup
+	// terms are every group's terms, group by group in display order,
+	// numbered as a search.FacetLayout of the same taxonomy numbers them:
+	// a hit's Terms find their encodings here by number.
+	terms []termEncoding
+	// quoted and labels hold, by term number, each term's slug as a JSON
+	// string, and its `"slug":"Label"` in English [0] and Spanish [1].
+	quoted []string
+	labels [2][]string
+	// servicesOpen and labelsOpen open each group, by display order, in a
+	// result's services (,"care":[) and in its labels ("care":{, then
+	// ,"therapy":{…).
+	servicesOpen, labelsOpen []string
+	// layout is the last layout found to number terms as the encoder does
+	// (numbersAsLayout).
+	layout atomic.Pointer[search.FacetLayout]
+}
+
+// termEncoding names a term numbered by the encoder.
+type termEncoding struct {
+	group directory.Group
+	slug  string
 }
 
 // groupEncoding is one group's pre-encoded parts.
@@ -195,6 +252,9 @@ type groupEncoding struct {
 	group directory.Group
 	// open is `"care":{`.
 	open string
+	// end is one past the number of the group's last term (the group's
+	// terms are numbered after the previous group's).
+	end int
 	// terms are the group's terms in display order, each `"slug":`.
 	terms []termKeyEncoding
 	// labels finds a slug's `"slug":"Label"`.
@@ -258,8 +318,20 @@ func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 			if t.Label.ES != "" {
 				es = t.Label.ES
 			}
-			ge.labels.add(labelEncoding{slug: t.Slug, labels: [2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}})
+			l := labelEncoding{slug: t.Slug, labels: [2]string{key + string(appendString(nil, t.Label.EN)), key + string(appendString(nil, es))}}
+			ge.labels.add(l)
+			e.terms = append(e.terms, termEncoding{group: g, slug: t.Slug})
+			e.quoted = append(e.quoted, key[:len(key)-1])
+			e.labels[0] = append(e.labels[0], l.labels[0])
+			e.labels[1] = append(e.labels[1], l.labels[1])
 		}
+		ge.end = len(e.terms)
+		e.servicesOpen = append(e.servicesOpen, ","+string(appendString(nil, string(g)))+":[")
+		sep := ","
+		if len(e.groups) == 0 {
+			sep = ""
+		}
+		e.labelsOpen = append(e.labelsOpen, sep+ge.open)
 		e.groups = append(e.groups, ge)
 		e.sortedGroups = append(e.sortedGroups, sortedGroup{group: g, key: string(appendString(nil, string(g))) + ":"})
 	}
@@ -273,6 +345,29 @@ func newSearchEncoder(tax *directory.Taxonomy) *searchEncoder {
 		return 0
 	})
 	return e
+}
+
+// numbersAsLayout reports whether l numbers terms as e does, so that
+// hits' Terms, numbered by l, can be encoded by number. A layout never
+// changes, and an index keeps one per taxonomy: the one found to agree is
+// remembered.
+func (e *searchEncoder) numbersAsLayout(l *search.FacetLayout) bool {
+	if l == nil {
+		return false
+	}
+	if e.layout.Load() == l {
+		return true
+	}
+	if l.Len() != len(e.terms) {
+		return false
+	}
+	for i := range e.terms {
+		if ref := l.Term(i); ref.Group != e.terms[i].group || ref.Slug != e.terms[i].slug {
+			return false
+		}
+	}
+	e.layout.Store(l)
+	return true
 }
 
 // checkFinite fails, as encoding/json failed, an answer with a number JSON
@@ -309,6 +404,12 @@ func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Resu
 		return b, err
 	}
 	spanish := echo.Lang == langSpanish
+	// The hits' terms are encoded by number when they are numbered as
+	// the encoder's (the index's taxonomy is the server's).
+	var layout *search.FacetLayout
+	if len(res.Hits) > 0 && e.numbersAsLayout(res.Hits[0].Terms.Layout()) {
+		layout = res.Hits[0].Terms.Layout()
+	}
 	if geojson {
 		b = append(b, `{"type":"FeatureCollection","features":[`...)
 		for i := range res.Hits {
@@ -323,7 +424,7 @@ func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Resu
 			b = append(b, ',')
 			b = appendFloat(b, f.Lat)
 			b = append(b, `]},"properties":`...)
-			b = e.appendResult(b, &res.Hits[i], spanish)
+			b = e.appendResult(b, &res.Hits[i], spanish, layout)
 			b = append(b, '}')
 		}
 		b = append(b, `],"total":`...)
@@ -346,7 +447,7 @@ func (e *searchEncoder) appendSearch(b []byte, echo *queryEcho, res *search.Resu
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = e.appendResult(b, &res.Hits[i], spanish)
+		b = e.appendResult(b, &res.Hits[i], spanish, layout)
 	}
 	b = append(b, `],"facets":`...)
 	b = e.appendFacets(b, res.Facets)
@@ -467,8 +568,11 @@ var directionsPrefix = func() string {
 }()
 
 // appendResult appends one hit as a result (resultJSON's JSON, newResult's
-// content).
-func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []byte {
+// content). When the hit's Terms are numbered by layout (not nil: it
+// numbers terms as the encoder does), its services and labels are written
+// from them, with the encodings made once (the same bytes as from
+// Facility.Services, which lists the same terms).
+func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool, layout *search.FacetLayout) []byte {
 	f := h.Facility
 	b = append(b, `{"id":`...)
 	b = appendString(b, f.ID)
@@ -478,9 +582,9 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 	b = appendStrings(b, f.AlternateNames)
 	if !math.IsNaN(h.DistanceKm) {
 		b = append(b, `,"distance_km":`...)
-		b = appendFloat(b, round(h.DistanceKm))
+		b = appendRounded(b, h.DistanceKm)
 		b = append(b, `,"distance_mi":`...)
-		b = appendFloat(b, round(geo.KmToMi(h.DistanceKm)))
+		b = appendRounded(b, geo.KmToMi(h.DistanceKm))
 	}
 	b = append(b, `,"address":{"lines":`...)
 	b = appendStrings(b, f.Address.Lines)
@@ -537,20 +641,25 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 		b = append(b, "false"...)
 	}
 	s := &f.Services
-	b = append(b, `,"care":`...)
-	b = appendStrings(b, s.Care)
-	b = append(b, `,"therapy":`...)
-	b = appendStrings(b, s.Therapy)
-	b = append(b, `,"medication":`...)
-	b = appendStrings(b, s.Medication)
-	b = append(b, `,"payment":`...)
-	b = appendStrings(b, s.Payment)
-	b = append(b, `,"population":`...)
-	b = appendStrings(b, s.Population)
-	b = append(b, `,"gender":`...)
-	b = appendStrings(b, s.Gender)
-	b = append(b, `,"language":`...)
-	b = appendStrings(b, s.Language)
+	byNumber := layout != nil && h.Terms.Layout() == layout
+	if byNumber {
+		b = e.appendServicesByNumber(b, h.Terms)
+	} else {
+		b = append(b, `,"care":`...)
+		b = appendStrings(b, s.Care)
+		b = append(b, `,"therapy":`...)
+		b = appendStrings(b, s.Therapy)
+		b = append(b, `,"medication":`...)
+		b = appendStrings(b, s.Medication)
+		b = append(b, `,"payment":`...)
+		b = appendStrings(b, s.Payment)
+		b = append(b, `,"population":`...)
+		b = appendStrings(b, s.Population)
+		b = append(b, `,"gender":`...)
+		b = appendStrings(b, s.Gender)
+		b = append(b, `,"language":`...)
+		b = appendStrings(b, s.Language)
+	}
 	b = append(b, `,"source":`...)
 	b = appendString(b, f.Source)
 	b = append(b, `,"source_id":`...)
@@ -558,8 +667,67 @@ func (e *searchEncoder) appendResult(b []byte, h *search.Hit, spanish bool) []by
 	b = append(b, `,"last_verified":`...)
 	b = appendString(b, f.LastVerified)
 	b = append(b, `,"labels":`...)
-	b = e.appendLabels(b, s, spanish)
+	if byNumber {
+		b = e.appendLabelsByNumber(b, h.Terms, spanish)
+	} else {
+		b = e.appendLabels(b, s, spanish)
+	}
 	return append(b, '}')
+}
+
+// appendServicesByNumber appends a result's services, one member per
+// group in display order (,"care":["detox"],…), from terms numbered as the
+// encoder numbers them.
+func (e *searchEncoder) appendServicesByNumber(b []byte, terms search.TermSet) []byte {
+	return e.appendGroupsByNumber(b, terms.Words(), e.servicesOpen, e.quoted, ']')
+}
+
+// appendLabelsByNumber is appendLabels from terms numbered as the encoder
+// numbers them.
+func (e *searchEncoder) appendLabelsByNumber(b []byte, terms search.TermSet, spanish bool) []byte {
+	lang := 0
+	if spanish {
+		lang = 1
+	}
+	b = append(b, '{')
+	b = e.appendGroupsByNumber(b, terms.Words(), e.labelsOpen, e.labels[lang], '}')
+	return append(b, '}')
+}
+
+// appendGroupsByNumber appends, for every group in display order, its
+// opening (open[i]), the fragments of its terms that words holds (term t's
+// is frags[t]) separated by commas, and end. It visits the set bits once,
+// in order: the terms are numbered group by group.
+func (e *searchEncoder) appendGroupsByNumber(b []byte, words [4]uint64, open, frags []string, end byte) []byte {
+	g := 0
+	b = append(b, open[0]...)
+	sep := false
+	for w, word := range words {
+		for word != 0 {
+			t := w<<6 + bits.TrailingZeros64(word)
+			word &= word - 1
+			for t >= e.groups[g].end {
+				b = append(b, end)
+				if g++; g == len(e.groups) {
+					return b // past the last term: numbersAsLayout rules it out
+				}
+				b = append(b, open[g]...)
+				sep = false
+			}
+			if sep {
+				b = append(b, ',')
+			}
+			b = append(b, frags[t]...)
+			sep = true
+		}
+	}
+	for {
+		b = append(b, end)
+		if g++; g == len(e.groups) {
+			return b
+		}
+		b = append(b, open[g]...)
+	}
 }
 
 // appendLabels appends the labels of a facility's terms, every group in

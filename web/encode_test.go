@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -241,6 +242,31 @@ func BenchmarkAppendString(b *testing.B) {
 		buf = buf[:0]
 		for _, s := range in {
 			buf = appendString(buf, s)
+		}
+	}
+}
+
+// TestAppendRounded checks appendRounded against appendFloat of the
+// rounded value: distances of every size, on and around the thousandths.
+func TestAppendRounded(t *testing.T) {
+	xs := []float64{0, -0.0, 0.0004, 0.0005, 0.0006, 0.001, 0.0015, 0.01, 0.1, 0.5, 1, 1.0005, 1.2345, 2.675, 9.9995,
+		10, 12.34, 40.2336, 99.9999, 123.4565, 804.672, 1e6 + 0.0005, 1e9 / 3, 1e12 + 0.123, 1e15, 1e18,
+		-1.5, math.Inf(1), math.NaN(), math.MaxFloat64, 5e-324}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 200000 {
+		switch rng.IntN(3) {
+		case 0:
+			xs = append(xs, rng.Float64()*1000)
+		case 1:
+			xs = append(xs, float64(rng.IntN(2000000))/1000) // on a thousandth
+		default:
+			xs = append(xs, (float64(rng.IntN(2000000))+0.5)/1000) // half way
+		}
+	}
+	for _, x := range xs {
+		want := string(appendFloat(nil, round(x)))
+		if got := string(appendRounded(nil, x)); got != want {
+			t.Errorf("appendRounded(%v) = %s, want %s", x, got, want)
 		}
 	}
 }

@@ -35,11 +35,11 @@ var OpenAPIDoc = openAPIDoc
 // WithChain wraps h, in place of the router, in the server's middleware
 // chain, for tests that need a handler to misbehave.
 func (s *Server) WithChain(h http.Handler) http.Handler {
-	saved := s.router
-	defer func() { s.router = saved }()
+	saved := s.routes
+	defer func() { s.routes = saved }()
 	r := mux.NewRouter()
 	r.PathPrefix("/").Handler(h)
-	s.router = r
+	s.routes = r
 	return s.Handler()
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,9 +27,15 @@ var paramAliases = map[string]string{
 }
 
 // params are the query parameters of a request, checked against the names
-// its endpoint accepts.
+// its endpoint accepts: each name and value, unescaped, in the order the
+// query string gives them.
 type params struct {
-	v url.Values
+	kv []param
+}
+
+// param is one parameter of a query string.
+type param struct {
+	name, value string
 }
 
 // ignoredParam reports whether name is one that pages, links and
@@ -44,23 +51,27 @@ func ignoredParam(name string) bool {
 // key, read by guardPublic) and ignores the harmless parameters of
 // ignoredParam.
 func parseParams(r *http.Request, allowed ...string) (params, error) {
-	v, err := url.ParseQuery(r.URL.RawQuery)
+	kv, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		return params{}, paramError("", "the query string is malformed: "+err.Error())
 	}
-	names := make([]string, 0, len(v))
-	for name := range v {
-		if ignoredParam(name) || name == "key" {
-			delete(v, name)
+	// The unknown name reported is the first in sorted order, the same
+	// one every time.
+	unknown, found := "", false
+	n := 0
+	for _, p := range kv {
+		if ignoredParam(p.name) || p.name == "key" {
 			continue
 		}
-		names = append(names, name)
+		kv[n] = p
+		n++
+		if !slices.Contains(allowed, p.name) && (!found || p.name < unknown) {
+			unknown, found = p.name, true
+		}
 	}
-	slices.Sort(names) // report the same one every time
-	for _, name := range names {
-		if slices.Contains(allowed, name) {
-			continue
-		}
+	kv = kv[:n]
+	if found {
+		name := unknown
 		msg := fmt.Sprintf("unknown parameter %q", name)
 		sugg := directory.Suggest(name, allowed, 1)
 		if alias, ok := paramAliases[strings.ToLower(name)]; ok && slices.Contains(allowed, alias) {
@@ -75,22 +86,100 @@ func parseParams(r *http.Request, allowed ...string) (params, error) {
 		}
 		return params{}, paramError(name, msg, sugg...)
 	}
-	for name, vals := range v {
-		for _, s := range vals {
-			if !utf8.ValidString(s) {
-				return params{}, paramError(name, "is not valid UTF-8 text")
-			}
+	// Of several values that are not UTF-8, the first name in sorted
+	// order is named.
+	bad, found := "", false
+	for _, p := range kv {
+		if !utf8.ValidString(p.value) && (!found || p.name < bad) {
+			bad, found = p.name, true
 		}
 	}
-	return params{v}, nil
+	if found {
+		return params{}, paramError(bad, "is not valid UTF-8 text")
+	}
+	return params{kv}, nil
+}
+
+// parseQuery splits a query string into its parameters, unescaped, in
+// order, as url.ParseQuery reads them; on any fault it returns
+// url.ParseQuery's error, which says what it is.
+func parseQuery(query string) ([]param, error) {
+	kv := make([]param, 0, 8)
+	for rest := query; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		if strings.IndexByte(pair, ';') >= 0 {
+			return nil, queryError(query)
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		var err error
+		if name, err = unescapeQuery(name); err != nil {
+			return nil, queryError(query)
+		}
+		if value, err = unescapeQuery(value); err != nil {
+			return nil, queryError(query)
+		}
+		kv = append(kv, param{name, value})
+	}
+	return kv, nil
+}
+
+// queryError returns url.ParseQuery's error for a query string it fails.
+func queryError(query string) error {
+	if _, err := url.ParseQuery(query); err != nil {
+		return err
+	}
+	return errors.New("malformed query string")
+}
+
+// unescapeQuery unescapes a query string's name or value as
+// url.QueryUnescape does, copying only when there is something to
+// unescape.
+func unescapeQuery(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
+
+// values returns the parameters as url.Values.
+func (p params) values() url.Values {
+	v := url.Values{}
+	for _, kv := range p.kv {
+		v[kv.name] = append(v[kv.name], kv.value)
+	}
+	return v
+}
+
+// setValues replaces the parameters with v's, each name's values in order
+// (names in sorted order).
+func (p *params) setValues(v url.Values) {
+	names := make([]string, 0, len(v))
+	for name := range v {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	p.kv = p.kv[:0]
+	for _, name := range names {
+		for _, val := range v[name] {
+			p.kv = append(p.kv, param{name, val})
+		}
+	}
 }
 
 // single returns the one value of name, trimmed, or "" when it is absent
 // or empty (as a form sends an empty field).
 func (p params) single(name string) (string, error) {
 	val := ""
-	for _, s := range p.v[name] {
-		if s = strings.TrimSpace(s); s == "" {
+	for _, kv := range p.kv {
+		if kv.name != name {
+			continue
+		}
+		s := strings.TrimSpace(kv.value)
+		if s == "" {
 			continue
 		}
 		if val != "" {
@@ -106,11 +195,19 @@ func (p params) single(name string) (string, error) {
 // trimmed and lower-cased, without empty items.
 func (p params) list(name string) []string {
 	var out []string
-	for _, s := range p.v[name] {
-		for _, item := range strings.Split(s, ",") {
+	for _, kv := range p.kv {
+		if kv.name != name {
+			continue
+		}
+		for s := kv.value; ; {
+			item, rest, more := strings.Cut(s, ",")
 			if item = strings.ToLower(strings.TrimSpace(item)); item != "" {
 				out = append(out, item)
 			}
+			if !more {
+				break
+			}
+			s = rest
 		}
 	}
 	return out

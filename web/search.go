@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -92,9 +91,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if req.csv {
 		return s.serveSearchCSV(w, r, req)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
-	defer cancel()
 	start := time.Now()
+	ctx, cancel := withDeadline(r.Context(), start.Add(searchTimeout))
+	defer cancel()
 	res, err := s.index.Search(ctx, req.query)
 	if err != nil {
 		return err
@@ -119,7 +118,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if req.geojson {
 		contentType = s.hdr.contentTypeGeoJSON
 	}
-	writeJSONBytes(w, http.StatusOK, contentType, body)
+	writeJSONBytes(w, r, http.StatusOK, contentType, body)
 	return nil
 }
 
@@ -141,7 +140,9 @@ func (s *Server) parseSearchWith(r *http.Request, allowed []string) (*searchRequ
 	if pt := partnerFrom(r.Context()); pt != nil {
 		// The partner's defaults fill what the request leaves out, and
 		// its region bounds everything counted.
-		pt.applyDefaults(p.v)
+		v := p.values()
+		pt.applyDefaults(v)
+		p.setValues(v)
 		q.Region = pt.region
 	}
 	lang, err := p.single("lang")

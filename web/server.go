@@ -123,6 +123,9 @@ type Server struct {
 
 	accessLogPolicy AccessLogPolicy
 	router          *mux.Router
+	// routes is the router with searches sent straight to their handler
+	// (routeSearch).
+	routes http.Handler
 	// enc writes search answers (encode.go).
 	enc     *searchEncoder
 	metrics *metrics
@@ -205,6 +208,7 @@ func NewServer(cfg Config) *Server {
 	s.tmpl = parseTemplates()
 	s.assets = loadAssets()
 	s.router = s.newRouter()
+	s.routes = s.routeSearch(s.router)
 	return s
 }
 
@@ -232,7 +236,7 @@ func (s *Server) Handler() http.Handler {
 	// recovery so that a recovered panic is logged and counted as a 500.
 	// guardPublic (keys, CORS, rate limits) reads the query string only
 	// once limitQuery has bounded it.
-	var h http.Handler = s.router
+	var h http.Handler = s.routes
 	h = s.guardPublic(h)
 	h = s.limitQuery(h)
 	h = s.recoverPanics(h)
@@ -241,6 +245,25 @@ func (s *Server) Handler() http.Handler {
 	h = s.accessLog(h)
 	h = requestID(h)
 	return h
+}
+
+// searchPath is the search API's path: the busiest route by far.
+const searchPath = "/api/v1/search"
+
+// routeSearch sends searches straight to their handler and every other
+// request to router, which would have sent searches to the same handler
+// (newRouter registers it for GET and HEAD on searchPath) after trying
+// its routes' regular expressions in turn and copying the request twice
+// to record the route it matched, which no search reads.
+func (s *Server) routeSearch(router http.Handler) http.Handler {
+	search := s.adapt(searchPath, s.serveSearch)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == searchPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			search.ServeHTTP(w, r)
+			return
+		}
+		router.ServeHTTP(w, r)
+	})
 }
 
 // newRouter registers every route. Each one is documented in openapi.json;
@@ -255,7 +278,7 @@ func (s *Server) newRouter() *mux.Router {
 	s.get(r, "/healthz", s.serveHealth)
 	s.get(r, "/readyz", s.serveReady)
 	s.get(r, "/metrics", s.serveMetrics)
-	s.get(r, "/api/v1/search", s.serveSearch)
+	s.get(r, searchPath, s.serveSearch)
 	s.get(r, "/api/v1/facilities/{id}", s.serveFacility)
 	s.get(r, "/api/v1/taxonomy", s.serveTaxonomy)
 	s.get(r, "/api/v1/geocode", s.serveGeocode)

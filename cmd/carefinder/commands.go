@@ -260,11 +260,13 @@ func Serve(ctx context.Context, cfg ServeConfig, logger *slog.Logger) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		ConnContext:       web.ConnContext,
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	ln = web.Listener(ln)
 	logger.Info("listening", "addr", ln.Addr().String(), "data", cfg.data, "version", buildVersion())
 	if cfg.Listening != nil {
 		cfg.Listening(ln.Addr().String())

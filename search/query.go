@@ -495,6 +495,10 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 	switch {
 	case textScores != nil:
 		// Text narrows the set most: visit only the facilities it matched.
+		var m geo.Meter
+		if q.HasLocation {
+			m = c.grid.Meter(q.Center)
+		}
 		for _, h := range textScores {
 			i := int(h.pos)
 			if !c.nearly(i, filters) {
@@ -502,7 +506,11 @@ func (c *catalog) run(ctx context.Context, q *Query, textScores []textHit, textW
 			}
 			d := noDist
 			if q.HasLocation {
-				d = geo.DistanceKm(q.Center, c.entries[i].pt)
+				if i < c.grid.Len() { // the grid's point i (see withinRadius), its trigonometry done
+					d = m.Km(int32(i))
+				} else {
+					d = geo.DistanceKm(q.Center, c.entries[i].pt)
+				}
 				if q.RadiusKm > 0 && d > q.RadiusKm {
 					continue
 				}

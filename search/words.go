@@ -748,8 +748,14 @@ func (c *catalog) textHits(q *Query, wq *wordQuery) []textHit {
 	}
 	filters := c.bits.filters(q)
 	keep := func(i int) bool { return c.nearly(i, filters) }
-	c.grid.WithinFiltered(q.Center, q.RadiusKm, keep, func(i int, _ float64) bool {
-		try(i)
+	// The points of blocks wholly inside the circle need no measuring.
+	m := c.grid.Meter(q.Center)
+	c.grid.Spans(q.Center, q.RadiusKm, func(sp geo.Span) bool {
+		for p := sp.Start; p < sp.End; p++ {
+			if i := c.grid.ID(p); keep(i) && (sp.Inside || m.Km(p) <= q.RadiusKm) {
+				try(i)
+			}
+		}
 		return true
 	})
 	for i := c.gridN; i < len(c.entries); i++ {

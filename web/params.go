@@ -45,6 +45,26 @@ func ignoredParam(name string) bool {
 	return name == "_" || name == "fbclid" || name == "gclid" || strings.HasPrefix(name, "utm_")
 }
 
+// unknownParam is the error for a parameter name not in allowed: it
+// suggests the nearest allowed name (or the alias the name is known by),
+// else lists the allowed ones.
+func unknownParam(name string, allowed []string) error {
+	msg := fmt.Sprintf("unknown parameter %q", name)
+	sugg := directory.Suggest(name, allowed, 1)
+	if alias, ok := paramAliases[strings.ToLower(name)]; ok && slices.Contains(allowed, alias) {
+		sugg = []string{alias}
+	}
+	switch {
+	case len(sugg) > 0:
+		msg += fmt.Sprintf("; did you mean %q?", sugg[0])
+	case len(allowed) > 0:
+		msg += "; this endpoint takes " + strings.Join(allowed, ", ")
+	default:
+		msg += "; this endpoint takes none"
+	}
+	return paramError(name, msg, sugg...)
+}
+
 // parseParams parses r's query string and refuses parameters not in
 // allowed, suggesting the nearest allowed name: a typo ("carr=detox") must
 // not silently widen a search. Every endpoint also takes key (a partner
@@ -71,20 +91,7 @@ func parseParams(r *http.Request, allowed ...string) (params, error) {
 	}
 	kv = kv[:n]
 	if found {
-		name := unknown
-		msg := fmt.Sprintf("unknown parameter %q", name)
-		sugg := directory.Suggest(name, allowed, 1)
-		if alias, ok := paramAliases[strings.ToLower(name)]; ok && slices.Contains(allowed, alias) {
-			sugg = []string{alias}
-		}
-		if len(sugg) > 0 {
-			msg += fmt.Sprintf("; did you mean %q?", sugg[0])
-		} else if len(allowed) > 0 {
-			msg += "; this endpoint takes " + strings.Join(allowed, ", ")
-		} else {
-			msg += "; this endpoint takes none"
-		}
-		return params{}, paramError(name, msg, sugg...)
+		return params{}, unknownParam(unknown, allowed)
 	}
 	// Of several values that are not UTF-8, the first name in sorted
 	// order is named.

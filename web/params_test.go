@@ -10,8 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/carefinder/carefinder/directory"
 )
 
 // referenceParams are the parameters as parseParams read them before it
@@ -35,19 +33,7 @@ func referenceParams(raw string, allowed ...string) (url.Values, error) {
 		if slices.Contains(allowed, name) {
 			continue
 		}
-		msg := fmt.Sprintf("unknown parameter %q", name)
-		sugg := directory.Suggest(name, allowed, 1)
-		if alias, ok := paramAliases[strings.ToLower(name)]; ok && slices.Contains(allowed, alias) {
-			sugg = []string{alias}
-		}
-		if len(sugg) > 0 {
-			msg += fmt.Sprintf("; did you mean %q?", sugg[0])
-		} else if len(allowed) > 0 {
-			msg += "; this endpoint takes " + strings.Join(allowed, ", ")
-		} else {
-			msg += "; this endpoint takes none"
-		}
-		return nil, paramError(name, msg, sugg...)
+		return nil, unknownParam(name, allowed) // the message has its own tests
 	}
 	bad := ""
 	for name, vals := range v {

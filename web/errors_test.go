@@ -107,6 +107,7 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown format", path: "/api/v1/search?format=xml", status: 400, code: "invalid_parameter", param: "format"},
 
 		// Unknown and oversized parameters.
+		{name: "parameter without a name", path: "/api/v1/search?near=37203&=x", status: 400, code: "invalid_parameter", inMessage: "a parameter has no name"},
 		{name: "unknown parameter", path: "/api/v1/search?carr=detox", status: 400, code: "invalid_parameter", param: "carr", inMessage: `did you mean "care"`, suggestions: []string{"care"}},
 		{name: "unknown parameter far from any", path: "/api/v1/search?zzzzzz=1", status: 400, code: "invalid_parameter", param: "zzzzzz"},
 		{name: "q too long", path: "/api/v1/search?q=" + long, status: 400, code: "invalid_parameter", param: "q"},

@@ -50,9 +50,14 @@ func ignoredParam(name string) bool {
 // else lists the allowed ones.
 func unknownParam(name string, allowed []string) error {
 	msg := fmt.Sprintf("unknown parameter %q", name)
-	sugg := directory.Suggest(name, allowed, 1)
-	if alias, ok := paramAliases[strings.ToLower(name)]; ok && slices.Contains(allowed, alias) {
-		sugg = []string{alias}
+	var sugg []string
+	if name == "" { // "&=value": nothing to suggest from
+		msg = `a parameter has no name (as in "&=value")`
+	} else {
+		sugg = directory.Suggest(name, allowed, 1)
+		if alias, ok := paramAliases[strings.ToLower(name)]; ok && slices.Contains(allowed, alias) {
+			sugg = []string{alias}
+		}
 	}
 	switch {
 	case len(sugg) > 0:

@@ -62,6 +62,11 @@ type Term struct {
 	// agree on them). Codes whose meaning changed between editions are in
 	// the edition's Legend only.
 	SAMHSACodes []string `json:"samhsa_codes"`
+	// Keywords are other words people type for the term, in English and
+	// Spanish ("rehab", "iop", "suboxone", "adolescent", "court"): a
+	// text search matches them as it matches the labels. Each is one
+	// word, so that it names this term and nothing wider.
+	Keywords []string `json:"keywords,omitempty"`
 }
 
 // Taxonomy is the fixed, read-only vocabulary of services. Its methods are
@@ -85,7 +90,7 @@ type termKey struct {
 	s string
 }
 
-var defaultTaxonomy = sync.OnceValue(func() *Taxonomy { return newTaxonomy(taxonomyTerms()) })
+var defaultTaxonomy = sync.OnceValue(func() *Taxonomy { return newTaxonomy(withKeywords(taxonomyTerms(), termKeywords())) })
 
 // DefaultTaxonomy returns CareFinder's taxonomy. It is immutable and shared.
 func DefaultTaxonomy() *Taxonomy { return defaultTaxonomy() }
@@ -626,4 +631,76 @@ func lang(g Group, slug, en, es, esInSentence string, codeAndParent ...string) T
 		parent = codeAndParent[1]
 	}
 	return term(g, slug, parent, en, es, "Services in "+en+".", "Servicios en "+esInSentence+".", codes...)
+}
+
+// termKeywords returns, by group/slug, the other words people type for
+// terms. Short ones ("aa", "mat", "iop", "vets") are matched exactly,
+// without typo tolerance (see search's label matcher).
+func termKeywords() map[string][]string {
+	// The words of a search that ask for addiction treatment as such
+	// ("drug rehab", "alcohol", "tratamiento"): every facility in the
+	// directory treats substance use, so they name every top kind of care
+	// rather than only the facilities whose names contain them.
+	treatment := []string{
+		"rehab", "rehabilitation", "treatment", "addiction", "addict", "addicted",
+		"alcohol", "alcoholism", "alcoholic", "drug", "drugs", "substance", "sud",
+		"dependency", "dependence", "sobriety",
+		"rehabilitación", "tratamiento", "adicción", "adicciones", "drogas", "alcoholismo",
+	}
+	opioid := []string{"opioid", "opioids", "opiate", "opiates", "heroin", "fentanyl", "oxycodone",
+		"painkillers", "moud", "mat", "otp", "opioides", "heroína"}
+	counseling := []string{"counseling", "counselling", "counselor", "therapist", "consejería"}
+	return map[string][]string{
+		"care/detox":                           append([]string{"detoxification", "withdrawal", "abstinencia"}, treatment...),
+		"care/inpatient":                       append([]string{"internación", "overnight"}, treatment...),
+		"care/residential":                     {"live-in", "residence"},
+		"care/outpatient":                      append([]string{"ambulatory"}, treatment...),
+		"care/partial-hospitalization":         {"php"},
+		"care/intensive-outpatient":            {"iop"},
+		"care/standard-outpatient":             counseling,
+		"care/telehealth":                      append([]string{"telemedicine", "online", "virtual", "teletherapy", "telemedicina"}, treatment...),
+		"care/transitional-housing":            {"oxford"},
+		"therapy/group-therapy":                counseling,
+		"therapy/individual-therapy":           append([]string{"one-on-one"}, counseling...),
+		"therapy/family-therapy":               {"familia"},
+		"therapy/couples-therapy":              {"marriage", "marital"},
+		"therapy/cognitive-behavioral-therapy": {"cbt", "dbt"},
+		"therapy/support-groups":               {"aa", "na", "12-step", "alcoholics", "narcotics", "anonymous", "meetings", "peer", "smart"},
+		"medication/methadone":                 opioid,
+		"medication/buprenorphine":             append([]string{"subutex", "sublocade", "zubsolv", "bupe"}, opioid...),
+		"medication/naltrexone":                append([]string{"revia"}, opioid...),
+		"payment/medicaid":                     {"medi-cal", "tenncare", "masshealth", "ahcccs", "soonercare", "badgercare"},
+		"payment/self-pay":                     {"efectivo"},
+		"payment/free":                         {"gratis", "no-cost"},
+		"payment/sliding-scale":                {"income-based"},
+		"population/adolescents":               {"adolescent", "adolescents", "teenager", "teenagers", "youth", "juvenile", "kids", "children", "minors", "jóvenes"},
+		"population/seniors":                   {"senior", "seniors", "elderly", "geriatric", "ancianos"},
+		"population/pregnant-women":            {"pregnancy", "prenatal", "embarazadas", "embarazo"},
+		"population/lgbtq":                     {"lgbt", "gay", "lesbian", "bisexual", "transgender", "trans", "queer"},
+		"population/veterans":                  {"veteran", "vets"},
+		"population/active-military":           {"soldiers"},
+		"population/criminal-justice":          {"court", "probation", "parole", "jail", "prison", "legal", "offenders"},
+		"population/co-occurring":              {"dual", "diagnosis", "comorbid", "psychiatric", "depression", "anxiety", "bipolar"},
+		"population/trauma":                    {"ptsd"},
+		"population/domestic-violence":         {"battered"},
+		"population/dui-dwi":                   {"owi", "drunk"},
+		"language/es":                          {"hispanic", "latino", "latina"},
+		"language/ase":                         {"deaf", "asl", "sordos"},
+	}
+}
+
+// withKeywords sets each term's Keywords from kw, by group/slug; a key
+// that names no term is a mistake in the table, caught at start.
+func withKeywords(terms []Term, kw map[string][]string) []Term {
+	seen := 0
+	for i := range terms {
+		if words, ok := kw[string(terms[i].Group)+"/"+terms[i].Slug]; ok {
+			terms[i].Keywords = words
+			seen++
+		}
+	}
+	if seen != len(kw) {
+		panic("taxonomy: a keyword entry names no term")
+	}
+	return terms
 }

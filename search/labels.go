@@ -1,6 +1,8 @@
 package search
 
 import (
+	"slices"
+
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 
@@ -8,9 +10,10 @@ import (
 )
 
 // labelMatcher finds the taxonomy terms a query word names, by their
-// English and Spanish labels, with the same analyzer and the same typo
-// tolerance as Bleve's text fields: "detx" names detox, "burprenorphine"
-// buprenorphine, "español" Spanish.
+// English and Spanish labels and keywords, with the same analyzer and the
+// same typo tolerance as Bleve's text fields: "detx" names detox,
+// "burprenorphine" buprenorphine, "español" Spanish, "rehab" every top
+// kind of care.
 type labelMatcher struct {
 	analyzer analysis.Analyzer
 	terms    []labelTerm
@@ -18,8 +21,14 @@ type labelMatcher struct {
 
 type labelTerm struct {
 	ref    directory.TermRef
-	tokens []string // analyzed tokens of both labels
+	tokens []string // analyzed tokens of both labels and the longer keywords
+	exact  []string // analyzed tokens of the short keywords: no typo tolerance
 }
+
+// exactKeywordLen is the length up to which a keyword's token must be
+// typed exactly: "mat" must not name the opioid medicines when a person
+// types "man", nor "vets" veterans for "gets".
+const exactKeywordLen = 4
 
 func newLabelMatcher(tax *directory.Taxonomy, analyzer analysis.Analyzer) *labelMatcher {
 	lm := &labelMatcher{analyzer: analyzer}
@@ -29,6 +38,19 @@ func newLabelMatcher(tax *directory.Taxonomy, analyzer analysis.Analyzer) *label
 		for _, text := range []string{t.Label.EN, t.Label.ES} {
 			for _, tok := range lm.analyze(text) {
 				if !seen[tok] {
+					seen[tok] = true
+					lt.tokens = append(lt.tokens, tok)
+				}
+			}
+		}
+		for _, kw := range t.Keywords {
+			for _, tok := range lm.analyze(kw) {
+				switch {
+				case seen[tok]:
+				case len(tok) <= exactKeywordLen:
+					seen[tok] = true
+					lt.exact = append(lt.exact, tok)
+				default:
 					seen[tok] = true
 					lt.tokens = append(lt.tokens, tok)
 				}
@@ -67,6 +89,9 @@ func (lm *labelMatcher) match(word string) []directory.TermRef {
 				if abs(len(q)-len(l)) <= fuzz {
 					d = min(d, directory.EditDistance(q, l))
 				}
+			}
+			if slices.Contains(lt.exact, q) {
+				d = 0
 			}
 			if d > fuzz {
 				worst = -1

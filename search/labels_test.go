@@ -27,6 +27,24 @@ func TestLabelMatcher(t *testing.T) {
 		{"womens", []string{"population/women", "population/pregnant-women"}, []string{"population/men"}},
 		{"veterans", []string{"population/veterans"}, nil},
 		{"medicaid", []string{"payment/medicaid"}, []string{"payment/medicare"}},
+		// Keywords: the words people type for a term.
+		{"rehab", []string{"care/detox", "care/inpatient", "care/outpatient"}, []string{"care/transitional-housing", "population/women"}},
+		{"alcohol", []string{"care/detox", "care/inpatient", "care/outpatient"}, nil},
+		{"drugs", []string{"care/detox", "care/outpatient"}, nil},
+		{"tratamiento", []string{"care/outpatient"}, nil},
+		{"iop", []string{"care/intensive-outpatient"}, []string{"care/outpatient"}},
+		{"opioid", []string{"medication/methadone", "medication/buprenorphine", "medication/naltrexone"}, []string{"care/detox"}},
+		{"heroin", []string{"medication/methadone"}, nil},
+		{"adolescent", []string{"population/adolescents"}, nil},
+		{"counseling", []string{"care/standard-outpatient", "therapy/individual-therapy", "therapy/group-therapy"}, nil},
+		{"court", []string{"population/criminal-justice"}, nil},
+		{"aa", []string{"therapy/support-groups"}, nil},
+		{"dual", []string{"population/co-occurring"}, nil},
+		{"withdrawl", []string{"care/detox"}, nil}, // a typo of a long keyword
+		// Short keywords are exact: "man" is not "mat", "gets" not "vets".
+		{"man", nil, []string{"medication/methadone"}},
+		{"mat", []string{"medication/methadone", "medication/buprenorphine"}, nil},
+		{"gets", nil, []string{"population/veterans"}},
 		{"the", nil, []string{"care/detox"}},
 		{"zzzz", nil, []string{"care/detox"}},
 	}

@@ -348,8 +348,11 @@ func TestTextSearch(t *testing.T) {
 		facility("detox1", "Cumberland Heights", 36.2, -86.9, directory.Services{Care: []string{"detox", "residential-short-term"}}),
 		facility("bup1", "Music City Recovery", 36.1, -86.7, directory.Services{Care: []string{"standard-outpatient"}, Medication: []string{"buprenorphine"}}),
 		facility("meth1", "Nashville Comprehensive Treatment Center", 36.15, -86.8, directory.Services{Care: []string{"outpatient"}, Medication: []string{"methadone"}}),
-		facility("es1", "Centro Hispano de Recuperación", 36.17, -86.75, directory.Services{Care: []string{"standard-outpatient"}, Language: []string{"es", "en"}}),
+		facility("es1", "Centro Hispano de Recuperación", 36.17, -86.75, directory.Services{Care: []string{"standard-outpatient", "intensive-outpatient"}, Language: []string{"es", "en"}}),
 		facility("far", "Cumberland Heights West", 35.0, -90.0, directory.Services{Care: []string{"detox"}}),
+		// A sober house offers no treatment; a name with no services.
+		facility("house1", "Oxford House Elm", 36.16, -86.79, directory.Services{Care: []string{"transitional-housing"}}),
+		facility("rehab1", "Rehab Partners", 36.14, -86.77, directory.Services{}),
 	)
 	nash := orb.Point{-86.78, 36.16}
 	tests := []struct {
@@ -367,6 +370,15 @@ func TestTextSearch(t *testing.T) {
 		{"text with filter", search.Query{Text: "centro", Filters: map[directory.Group][]string{directory.GroupLanguage: {"es"}}}, []string{"es1"}},
 		{"by distance", search.Query{Text: "cumberland", HasLocation: true, Center: nash}, []string{"detox1", "far"}},
 		{"no match", search.Query{Text: "zzzzqqq"}, nil},
+		// The taxonomy's keywords: words people type for a kind of care.
+		// "rehab" asks for treatment: every top kind of care, and names
+		// with the word first; not a sober house.
+		{"keyword rehab", search.Query{Text: "rehab"}, []string{"rehab1", "bup1", "detox1", "es1", "far", "meth1"}},
+		{"keyword rehab within radius", search.Query{Text: "rehab", HasLocation: true, Center: nash, RadiusKm: 50, Sort: search.SortRelevance}, []string{"rehab1", "bup1", "detox1", "es1", "meth1"}},
+		{"keywords drug treatment", search.Query{Text: "drug treatment", HasLocation: true, Center: nash, RadiusKm: 50, Sort: search.SortRelevance}, []string{"meth1", "bup1", "detox1", "es1"}},
+		{"keyword iop", search.Query{Text: "iop"}, []string{"es1"}},
+		{"keyword opioid", search.Query{Text: "opioid", HasLocation: true, Center: nash, RadiusKm: 50}, []string{"bup1", "meth1"}},
+		{"keyword oxford", search.Query{Text: "oxford"}, []string{"house1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,8 +390,13 @@ func TestTextSearch(t *testing.T) {
 			for _, h := range res.Hits {
 				got = append(got, h.Facility.ID)
 			}
-			if tt.name == "exact service" || tt.name == "typo detx" || tt.name == "spanish label" {
+			switch tt.name {
+			case "exact service", "typo detx", "spanish label", "keyword opioid":
 				slices.Sort(got) // equal relevance: order by id is not the point here
+			case "keyword rehab", "keyword rehab within radius", "keywords drug treatment":
+				if len(got) > 0 {
+					slices.Sort(got[1:]) // the name that has the word first, the rest tie
+				}
 			}
 			if diff := gocmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)

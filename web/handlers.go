@@ -88,6 +88,9 @@ type termJSON struct {
 	Label       directory.Text `json:"label"`
 	Explanation directory.Text `json:"explanation"`
 	SAMHSACodes []string       `json:"samhsa_codes"`
+	// Keywords are other words people type for the term; a text search
+	// (q) matches them as it matches the labels.
+	Keywords []string `json:"keywords"`
 	// Children are the terms directly below this one; a search for this
 	// term also finds them.
 	Children []string `json:"children"`
@@ -108,6 +111,7 @@ func (s *Server) serveTaxonomy(w http.ResponseWriter, r *http.Request) error {
 				Label:       t.Label,
 				Explanation: t.Explanation,
 				SAMHSACodes: nonNil(t.SAMHSACodes),
+				Keywords:    nonNil(t.Keywords),
 				Children:    []string{},
 			}
 			if t.Parent != "" {

@@ -49,6 +49,7 @@ func TestTaxonomy(t *testing.T) {
 		Label       directory.Text `json:"label"`
 		Explanation directory.Text `json:"explanation"`
 		SAMHSACodes []string       `json:"samhsa_codes"`
+		Keywords    []string       `json:"keywords"`
 		Children    []string       `json:"children"`
 	}
 	var got struct {
@@ -71,7 +72,7 @@ func TestTaxonomy(t *testing.T) {
 			if tm.Label.EN == "" || tm.Label.ES == "" || tm.Explanation.EN == "" || tm.Explanation.ES == "" {
 				t.Errorf("%s/%s: missing English or Spanish text: %+v", g.Group, tm.Slug, tm)
 			}
-			if tm.SAMHSACodes == nil || tm.Children == nil {
+			if tm.SAMHSACodes == nil || tm.Children == nil || tm.Keywords == nil {
 				t.Errorf("%s/%s: null list", g.Group, tm.Slug)
 			}
 		}
@@ -102,7 +103,8 @@ func TestTaxonomy(t *testing.T) {
 				t.Errorf("residential children (-want +got):\n%s", diff)
 			}
 		case "detox":
-			if tm.Parent != nil || tm.Label.ES != "Desintoxicación" || !strings.Contains(strings.Join(tm.SAMHSACodes, ","), "DT") {
+			if tm.Parent != nil || tm.Label.ES != "Desintoxicación" || !strings.Contains(strings.Join(tm.SAMHSACodes, ","), "DT") ||
+				!slices.Contains(tm.Keywords, "rehab") {
 				t.Errorf("detox: %+v", tm)
 			}
 		}

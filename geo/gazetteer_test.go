@@ -185,6 +185,49 @@ func TestGeocode(t *testing.T) {
 	}
 }
 
+// TestGeocodeBareCity checks names written without a state: a person in
+// a hurry types "Los Angeles" or "Nashville", and is answered, the other
+// cities of the name in the note, unless the name is truly shared.
+func TestGeocodeBareCity(t *testing.T) {
+	g := mustGazetteer(t)
+	tests := []struct {
+		query, label string
+		note         string // a part of the note; "" for none
+	}{
+		{"Los Angeles", "Los Angeles, CA", ""}, // the only one
+		{"Winston-Salem", "Winston-Salem, NC", ""},
+		{"Ft Worth", "Fort Worth, TX", ""},
+		{"Nashville", "Nashville, TN", "also Nashville, NC, Nashville, GA"}, // the largest by far
+		{"nashville", "Nashville, TN", "add the state to choose"},
+		{"Portland", "Portland, OR", "Portland, ME"},
+		{"Brooklyn", "Brooklyn, NY", "Brooklyn, OH"},
+		{"St. Louis", "St. Louis, MO", "Saint Louis, MI"},
+		{"NYC", "New York City, NY", ""},
+		{"New York", "New York City, NY", "elsewhere in New York State"},
+		{"DC", "Washington, DC", ""},
+		{"Philly", "Philadelphia, PA", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			p, err := g.Geocode(tt.query)
+			if err != nil {
+				t.Fatalf("Geocode(%q): %v", tt.query, err)
+			}
+			if p.Label != tt.label || p.Precision != PrecisionCity || p.Query != tt.query {
+				t.Errorf("Geocode(%q) = %q (%s, query %q), want %q", tt.query, p.Label, p.Precision, p.Query, tt.label)
+			}
+			if tt.note == "" && p.Note != "" || !strings.Contains(p.Note, tt.note) {
+				t.Errorf("Geocode(%q): note %q, want one with %q", tt.query, p.Note, tt.note)
+			}
+			// The same place as with the state written.
+			withState, err := g.Geocode(tt.label)
+			if err != nil || withState.Point != p.Point {
+				t.Errorf("Geocode(%q) at %v; Geocode(%q) at %v, %v", tt.query, p.Point, tt.label, withState.Point, err)
+			}
+		})
+	}
+}
+
 // TestGeocodeFindsTheTown checks that cities are placed at their towns, not
 // at the mean of their ZIP areas' centroids, which put Anchorage 46 miles
 // from its facilities. The expected points are the towns' centers as
@@ -351,9 +394,23 @@ func TestGeocodeErrors(t *testing.T) {
 			Reason:      `"Tennesee" is not a U.S. state; use a two-letter code such as TN or a name such as Tennessee; did you mean Nashville, TN?`,
 			Suggestions: []string{"Nashville, TN"},
 		}},
-		{"Nashville", &GeocodeError{
+		// A name without a state that no one city owns.
+		{"Kansas City", &GeocodeError{
+			Reason:      `add the state, such as "Kansas City, MO", or enter a ZIP code`,
+			Suggestions: []string{"Kansas City, MO", "Kansas City, KS"},
+		}},
+		{"Springfield", &GeocodeError{
+			Reason:      `add the state, such as "Springfield, MO", or enter a ZIP code`,
+			Suggestions: []string{"Springfield, MO", "Springfield, MA", "Springfield, IL", "Springfield, OR", "Springfield, OH"},
+		}},
+		// Misspelled, without a state: the names a typo away.
+		{"Nashvile", &GeocodeError{
 			Reason:      `add the state, such as "Nashville, TN", or enter a ZIP code`,
 			Suggestions: []string{"Nashville, TN", "Nashville, NC", "Nashville, GA", "Nashville, AR", "Nashville, IL"},
+		}},
+		{"Cincinatti", &GeocodeError{
+			Reason:      `add the state, such as "Cincinnati, OH", or enter a ZIP code`,
+			Suggestions: []string{"Cincinnati, OH", "Cincinnati, IA"},
 		}},
 		{"Nashville, ZZ", &GeocodeError{
 			Reason: `"ZZ" is not a U.S. state; use a two-letter code such as TN or a name such as Tennessee`,

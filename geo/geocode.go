@@ -403,17 +403,107 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 	if len(splits) > 0 {
 		return Place{}, g.unknownCityError(query, strings.Join(splits[0].city, " "), splits[0].state)
 	}
-	if state, ok := g.states[stateKey(strings.Join(words, " "))]; ok {
+	return g.geocodeBareCity(query, strings.Join(words, " "))
+}
+
+// cityNicknames are what people call a few big cities, with a note when
+// the name also means something else.
+var cityNicknames = map[string]struct{ city, state, note string }{
+	"nyc":      {"New York City", "NY", ""},
+	"new york": {"New York City", "NY", "placed at New York City; for elsewhere in New York State, enter a city and state or a ZIP code"},
+	"dc":       {"Washington", "DC", ""},
+	"philly":   {"Philadelphia", "PA", ""},
+	"vegas":    {"Las Vegas", "NV", ""},
+	"nola":     {"New Orleans", "LA", ""},
+}
+
+// dominantShare is how many times more people the most populous city of a
+// name must have than the next for the name alone to mean it:
+// "Nashville" is Nashville, TN, "Portland" Portland, OR, but "Springfield"
+// must be told its state.
+const dominantShare = 4
+
+// geocodeBareCity places a name written without a state. A nickname
+// ("NYC", "DC", "New York"), a name only one city has ("Los Angeles"), or
+// a name whose most populous city dwarfs the others ("Nashville") is
+// placed there, the other cities of the name in Place.Note; another
+// state's name is refused as a whole state; anything else is refused with
+// the cities of the name, or of names a typo away, as suggestions.
+func (g *Gazetteer) geocodeBareCity(query, name string) (Place, error) {
+	key := cityKey(name)
+	for name, nick := range cityNicknames {
+		if cityKey(name) != key {
+			continue
+		}
+		if c := g.city(nick.state, nick.city); c != nil {
+			p := cityPlace(query, c)
+			p.Note = nick.note
+			return p, nil
+		}
+	}
+	if state, ok := g.states[stateKey(name)]; ok {
 		return Place{}, &GeocodeError{Query: query, Reason: fmt.Sprintf("%s is a whole state; enter a city and state or a ZIP code", stateNames[state])}
 	}
-	e := &GeocodeError{Query: query, Reason: "add the state, such as \"Nashville, TN\", or enter a ZIP code"}
-	for _, c := range g.citiesNamed(cityKey(strings.Join(words, " "))) {
+	named := g.citiesNamed(key) // most important first
+	if len(named) == 1 || len(named) > 1 && named[0].population > 0 && named[0].population >= dominantShare*named[1].population {
+		p := cityPlace(query, named[0])
+		if len(named) > 1 {
+			var others []string
+			for _, c := range named[1:min(len(named), maxCitySuggestions+1)] {
+				others = append(others, c.label())
+			}
+			more := ""
+			if len(named) > maxCitySuggestions+1 {
+				more = " and others"
+			}
+			p.Note = fmt.Sprintf("placed at %s, the largest of the name; also %s%s: add the state to choose", p.Label, strings.Join(others, ", "), more)
+		}
+		return p, nil
+	}
+	if len(named) == 0 {
+		named = g.citiesNear(key)
+	}
+	example := "Nashville, TN"
+	if len(named) > 0 {
+		example = named[0].label()
+	}
+	e := &GeocodeError{Query: query, Reason: fmt.Sprintf("add the state, such as %q, or enter a ZIP code", example)}
+	for _, c := range named {
 		if len(e.Suggestions) == maxCitySuggestions {
 			break
 		}
 		e.Suggestions = append(e.Suggestions, c.label())
 	}
 	return Place{}, e
+}
+
+// citiesNear returns the cities, in any state, whose names are within the
+// typo limit of key, the closest and then the most important first.
+func (g *Gazetteer) citiesNear(key string) []*gazetteerCity {
+	if len(key) < 4 {
+		return nil
+	}
+	limit := typoLimit(key)
+	type near struct {
+		c *gazetteerCity
+		d int
+	}
+	var found []near
+	for i := range g.cities {
+		c := &g.cities[i]
+		if n := len(c.key) - len(key); n > limit || -n > limit {
+			continue
+		}
+		if d := editDistance(key, c.key, limit); d <= limit {
+			found = append(found, near{c, d})
+		}
+	}
+	slices.SortFunc(found, func(a, b near) int { return cmp.Or(cmp.Compare(a.d, b.d), byImportance(a.c, b.c)) })
+	out := make([]*gazetteerCity, len(found))
+	for i, n := range found {
+		out[i] = n.c
+	}
+	return out
 }
 
 func cityPlace(query string, c *gazetteerCity) Place {

@@ -87,10 +87,14 @@ type Place struct {
 	Label string `json:"label"`
 	// Note says, in plain English, how the query was read when that is not
 	// plain from the label: a ZIP code repaired, a street left out.
-	Note  string `json:"note,omitempty"`
-	ZIP   string `json:"zip,omitempty"`
-	City  string `json:"city,omitempty"`
-	State string `json:"state,omitempty"` // two-letter postal code
+	Note string `json:"note,omitempty"`
+	// Alternatives are the labels of other cities of the name, most
+	// important first, when a city was named without its state and
+	// placed at the largest ("Nashville, NC" for "Nashville").
+	Alternatives []string `json:"alternatives,omitempty"`
+	ZIP          string   `json:"zip,omitempty"`
+	City         string   `json:"city,omitempty"`
+	State        string   `json:"state,omitempty"` // two-letter postal code
 }
 
 // ZIPPlace is a row of the ZIP table: a ZIP code, the city and state the

@@ -448,15 +448,14 @@ func (g *Gazetteer) geocodeBareCity(query, name string) (Place, error) {
 	if len(named) == 1 || len(named) > 1 && named[0].population > 0 && named[0].population >= dominantShare*named[1].population {
 		p := cityPlace(query, named[0])
 		if len(named) > 1 {
-			var others []string
 			for _, c := range named[1:min(len(named), maxCitySuggestions+1)] {
-				others = append(others, c.label())
+				p.Alternatives = append(p.Alternatives, c.label())
 			}
 			more := ""
 			if len(named) > maxCitySuggestions+1 {
 				more = " and others"
 			}
-			p.Note = fmt.Sprintf("placed at %s, the largest of the name; also %s%s: add the state to choose", p.Label, strings.Join(others, ", "), more)
+			p.Note = fmt.Sprintf("placed at %s, the largest of the name; also %s%s: add the state to choose", p.Label, strings.Join(p.Alternatives, ", "), more)
 		}
 		return p, nil
 	}

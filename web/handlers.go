@@ -139,9 +139,12 @@ type placeJSON struct {
 	Precision string  `json:"precision"` // "point", "zip" or "city"
 	Label     string  `json:"label"`
 	Note      string  `json:"note,omitempty"`
-	ZIP       string  `json:"zip,omitempty"`
-	City      string  `json:"city,omitempty"`
-	State     string  `json:"state,omitempty"`
+	// Alternatives are other cities of the name, when a city was named
+	// without its state.
+	Alternatives []string `json:"alternatives,omitempty"`
+	ZIP          string   `json:"zip,omitempty"`
+	City         string   `json:"city,omitempty"`
+	State        string   `json:"state,omitempty"`
 }
 
 // serveGeocode answers GET /api/v1/geocode?q=, so that a page can show
@@ -167,7 +170,7 @@ func (s *Server) serveGeocode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func newPlace(p geo.Place) placeJSON {
-	return placeJSON{Query: p.Query, Kind: p.Kind, Lat: p.Lat, Lon: p.Lon, Precision: p.Precision, Label: p.Label, Note: p.Note, ZIP: p.ZIP, City: p.City, State: p.State}
+	return placeJSON{Query: p.Query, Kind: p.Kind, Lat: p.Lat, Lon: p.Lon, Precision: p.Precision, Label: p.Label, Note: p.Note, Alternatives: p.Alternatives, ZIP: p.ZIP, City: p.City, State: p.State}
 }
 
 // statusJSON is the answer of /healthz and /readyz.

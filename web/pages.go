@@ -339,14 +339,18 @@ type searchView struct {
 	Form     searchForm
 	Searched bool
 	Heading  string
-	Status   string
-	Total    int
-	Results  []resultView
-	Groups   []groupView
-	NextURL  string
-	FirstURL string
-	CSVURL   string
-	ClearURL string
+	// OtherPlaces, when near named a city without its state, searches
+	// the other cities of the name; OtherPrompt introduces them.
+	OtherPlaces []link
+	OtherPrompt string
+	Status      string
+	Total       int
+	Results     []resultView
+	Groups      []groupView
+	NextURL     string
+	FirstURL    string
+	CSVURL      string
+	ClearURL    string
 	// Nearest, on an empty answer, says how far the nearest match is;
 	// WidenURL searches far enough to reach it.
 	Nearest      string
@@ -525,6 +529,15 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 	}
 
 	base := pageQuery(raw, l)
+	if len(req.echo.alternatives) > 0 && req.echo.Near != nil {
+		v.OtherPrompt = p.T("other_places", *req.echo.Near)
+		for _, alt := range req.echo.alternatives {
+			u := cloneValues(base)
+			u.Del("cursor")
+			u.Set("near", alt)
+			v.OtherPlaces = append(v.OtherPlaces, link{Text: alt, URL: "/search?" + u.Encode()})
+		}
+	}
 	v.Words = resultWords{Care: p.T("care_label"), Payment: p.T("payment_label"), Directions: p.T("directions"),
 		Website: p.T("website"), Open247: p.T("open247")}
 	for i, h := range res.Hits {

@@ -364,6 +364,40 @@ func TestSearchPageEmpty(t *testing.T) {
 	}
 }
 
+// A city typed without its state is searched at the largest of the name,
+// and the page offers the others, keeping the filters; a name no city
+// owns asks for the state, with the cities as links.
+func TestSearchPageCityWithoutState(t *testing.T) {
+	e := mustPageServer(t)
+	r := e.getPage(t, "/search?near=Nashville&care=detox", http.StatusOK)
+	body := html.UnescapeString(string(r.body))
+	for _, want := range []string{"<h1>Treatment near Nashville, TN</h1>", "Another “Nashville”?"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if linkTo(t, r.body, "/search?care=detox&lang=en&near=Nashville%2C+NC") == "" {
+		t.Error("no link to Nashville, NC with the filter kept")
+	}
+	var api searchJSON
+	e.getJSON(t, "/api/v1/search?near=Nashville&care=detox", http.StatusOK, &api)
+	var withState searchJSON
+	e.getJSON(t, "/api/v1/search?near=Nashville,+TN&care=detox", http.StatusOK, &withState)
+	if api.Total != withState.Total || api.Total == 0 || *api.Query.Label != "Nashville, TN" || !strings.Contains(api.Query.Note, "Nashville, NC") {
+		t.Errorf("near=Nashville: %d results at %q (note %q); near=Nashville, TN: %d", api.Total, *api.Query.Label, api.Query.Note, withState.Total)
+	}
+	// The state still matters where no city owns the name.
+	r = e.getPage(t, "/search?near=Springfield", http.StatusBadRequest)
+	if linkTo(t, r.body, "/search?lang=en&near=Springfield%2C+MO") == "" {
+		t.Errorf("no suggestion link for Springfield:\n%s", r.body)
+	}
+	// A unique name needs no state and offers nothing else.
+	r = e.getPage(t, "/search?near=Los+Angeles", http.StatusOK)
+	if !bytes.Contains(r.body, []byte("Treatment near Los Angeles, CA")) || bytes.Contains(r.body, []byte(`class="others"`)) {
+		t.Errorf("Los Angeles:\n%s", r.body)
+	}
+}
+
 // The language comes from lang, else Accept-Language, else English.
 func TestPageLanguage(t *testing.T) {
 	e := mustPageServer(t)

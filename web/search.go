@@ -77,6 +77,10 @@ type queryEcho struct {
 	Sort     search.Sort                  `json:"sort"`
 	Limit    int                          `json:"limit"`
 	Cursor   string                       `json:"cursor,omitempty"`
+	// alternatives are the other cities of the name near named without
+	// its state (not in the JSON: the note says it there); the page
+	// offers them.
+	alternatives []string
 	// Lang is the language of the results' labels: en or es.
 	Lang string `json:"lang"`
 }
@@ -245,6 +249,7 @@ func (s *Server) parseLocation(p params, q *search.Query, echo *queryEcho) error
 		}
 		q.HasLocation, q.Center = true, orb.Point{place.Lon, place.Lat}
 		echo.Near, echo.Label, echo.Precision, echo.Note = &near, &place.Label, &place.Precision, place.Note
+		echo.alternatives = place.Alternatives
 	case latS != "" || lonS != "":
 		if latS == "" {
 			return paramError("lat", "is required with lon")

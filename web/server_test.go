@@ -114,21 +114,22 @@ func TestTaxonomy(t *testing.T) {
 func TestGeocode(t *testing.T) {
 	e := mustServer(t)
 	type place struct {
-		Query     string  `json:"query"`
-		Kind      string  `json:"kind"`
-		Lat       float64 `json:"lat"`
-		Lon       float64 `json:"lon"`
-		Precision string  `json:"precision"`
-		Label     string  `json:"label"`
-		Note      string  `json:"note"`
-		ZIP       string  `json:"zip"`
-		City      string  `json:"city"`
-		State     string  `json:"state"`
+		Query        string   `json:"query"`
+		Kind         string   `json:"kind"`
+		Lat          float64  `json:"lat"`
+		Lon          float64  `json:"lon"`
+		Precision    string   `json:"precision"`
+		Label        string   `json:"label"`
+		Note         string   `json:"note"`
+		Alternatives []string `json:"alternatives"`
+		ZIP          string   `json:"zip"`
+		City         string   `json:"city"`
+		State        string   `json:"state"`
 	}
-	for _, q := range []string{"37203", "Nashville, TN", "36.16,-86.78", "Anchorage, AK", "6040", "123 Main St, Nashville, TN"} {
+	for _, q := range []string{"37203", "Nashville, TN", "36.16,-86.78", "Anchorage, AK", "6040", "123 Main St, Nashville, TN", "Nashville", "Los Angeles"} {
 		t.Run(q, func(t *testing.T) {
 			p := e.place(t, q)
-			want := place{p.Query, p.Kind, p.Lat, p.Lon, p.Precision, p.Label, p.Note, p.ZIP, p.City, p.State}
+			want := place{p.Query, p.Kind, p.Lat, p.Lon, p.Precision, p.Label, p.Note, p.Alternatives, p.ZIP, p.City, p.State}
 			var got place
 			r := e.getJSON(t, "/api/v1/geocode?q="+strings.ReplaceAll(q, " ", "+"), http.StatusOK, &got)
 			if diff := cmp.Diff(want, got); diff != "" {

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/carefinder/carefinder/geo"
 )
@@ -34,12 +35,16 @@ func TextScoresBoth(ix *Index, q Query) (words, bleve map[string]float64, err er
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	words, bleve = map[string]float64{}, map[string]float64{}
-	for _, h := range g.cat.textHits(&q, g.cat.words.compile(q.Text, ix.labels, ix.bits)) {
-		words[g.cat.id(int(h.pos))] = h.score
-	}
+	wq := g.cat.words.compile(q.Text, ix.labels, ix.bits)
 	all, err := ix.textScores(context.Background(), g, &q)
+	if (wq == nil) != (err != nil) {
+		return nil, nil, fmt.Errorf("the word index compiled %q to %v, Bleve's query gave %v: they disagree on whether it has words", q.Text, wq, err)
+	}
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, h := range g.cat.textHits(&q, wq) {
+		words[g.cat.id(int(h.pos))] = h.score
 	}
 	filters := ix.bits.filters(&q)
 	for _, h := range all {

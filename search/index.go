@@ -999,7 +999,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	switch {
 	case q.Text == "":
 	case within || g.brokenBy() != nil || !g.textReady.Load():
-		wq = g.cat.words.compile(q.Text, ix.labels, ix.bits)
+		if wq = g.cat.words.compile(q.Text, ix.labels, ix.bits); wq == nil {
+			return nil, noWordsError(q.Text)
+		}
 		// Within a radius, only the facilities inside it need scoring:
 		// the catalog's word index does it, with Bleve's matching and
 		// scoring. It also stands in for Bleve when Bleve may not be
@@ -1026,6 +1028,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 	return res, nil
 }
 
+// noWordsError refuses a text made only of words too common to search
+// ("the", "of and") or of no words at all (punctuation, control
+// characters): it would match nothing, and an empty answer would not say
+// why.
+func noWordsError(text string) *QueryError {
+	return queryErrorf(FieldText, "has no word to search for: %q is made of words too common to search, such as \"the\" or \"and\", or of no words at all; use other words, or leave it empty", text)
+}
+
 // textScores asks g's Bleve index for every facility matching q's text,
 // everywhere, with its catalog position and relevance score. The filters
 // are left to the catalog: facilities that fail one group's filter still
@@ -1033,7 +1043,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (res *Result, err error) {
 func (ix *Index) textScores(ctx context.Context, g *generation, q *Query) ([]textHit, error) {
 	conj, ok := ix.textQuery(q.Text)
 	if !ok {
-		return []textHit{}, nil // only stop words: nothing to match
+		return nil, noWordsError(q.Text)
 	}
 	// Words found in the name itself (exactly: the fuzzy match is above)
 	// rank a facility higher.

@@ -152,6 +152,9 @@ func TestTextParityReal(t *testing.T) {
 		text := texts[rng.IntN(len(texts))]
 		q := search.Query{HasLocation: true, Center: orb.Point(z.Point), RadiusKm: geo.MiToKm(50), Text: text}
 		words, bleve, err := search.TextScoresBoth(fx.index, q)
+		if qe, ok := err.(*search.QueryError); ok && text == "the" && qe.Field == search.FieldText {
+			continue // only a stop word: both refuse it
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -425,6 +425,11 @@ func TestBadQueries(t *testing.T) {
 		{search.Query{Limit: 101}, search.FieldLimit, ""},
 		{search.Query{Limit: -1}, search.FieldLimit, ""},
 		{search.Query{Text: strings.Repeat("a", 201)}, search.FieldText, ""},
+		// Only words too common to search, or none: nationwide (Bleve)
+		// and within a radius (the word index) alike.
+		{search.Query{Text: "the"}, search.FieldText, ""},
+		{search.Query{Text: "of and the", HasLocation: true, Center: orb.Point{-86, 36}, RadiusKm: 40}, search.FieldText, ""},
+		{search.Query{Text: "\x00 -- !", HasLocation: true, Center: orb.Point{-86, 36}, RadiusKm: 40}, search.FieldText, ""},
 		{search.Query{Cursor: "garbage!"}, search.FieldCursor, ""},
 		{search.Query{Cursor: "eyJxIjoxLCJpIjoiYSJ9"}, search.FieldCursor, ""}, // a cursor of another query
 	}

@@ -167,6 +167,7 @@ var messages = map[string][2]string{
 	"err_radius":        {"Choose a distance up to 500 miles, or any distance.", "Elija una distancia de hasta 500 millas, o cualquier distancia."},
 	"err_filter":        {"One of the choices in this link is not one we know. Please choose again below.", "Una de las opciones de este enlace no la conocemos. Elija de nuevo abajo."},
 	"err_words":         {"Please use fewer words (at most 200 letters).", "Use menos palabras (200 letras como máximo)."},
+	"err_no_words":      {"Those words are too common to search for. Try other words, such as “detox” or a program’s name, or leave the box empty.", "Esas palabras son demasiado comunes para buscarlas. Pruebe otras, como “desintoxicación” o el nombre de un programa, o deje la casilla vacía."},
 	"err_cursor":        {"This page of results has expired. Start again from the first results.", "Esta página de resultados ya no sirve. Empiece de nuevo desde los primeros resultados."},
 	"err_other":         {"Something in this link is not right, so we could not search. Please search again.", "Algo en este enlace no está bien y no pudimos buscar. Busque de nuevo."},
 	"err_detail":        {"Details: %s", "Detalles: %s"},

@@ -471,7 +471,10 @@ func (s *Server) formError(r *http.Request, p *page, f *searchForm, err error) b
 	case "radius":
 		f.Errors["radius"] = p.T("err_radius")
 	case "q":
-		f.Errors["q"] = p.T("err_words")
+		f.Errors["q"] = p.T("err_no_words") // only words too common to search
+		if len(f.Q) > search.MaxTextLength {
+			f.Errors["q"] = p.T("err_words")
+		}
 	case "cursor":
 		f.Errors["form"] = p.T("err_cursor")
 	default:

@@ -303,6 +303,8 @@ func TestSearchPageBadInput(t *testing.T) {
 		{"/search?near=37203&care=detx", []string{"One of the choices in this link is not one we know"}},
 		{"/search?near=37203&cursor=garbage", []string{"This page of results has expired"}},
 		{"/search?near=37203&q=" + strings.Repeat("x", 201), []string{"Please use fewer words"}},
+		{"/search?near=37203&q=the+and", []string{"Those words are too common to search for", `aria-describedby="q-hint q-err"`}},
+		{"/search?q=of&lang=es", []string{"Esas palabras son demasiado comunes"}},
 		{"/search?near=37203&carr=detox", []string{"Something in this link is not right"}},
 	}
 	for _, tt := range tests {

@@ -24,6 +24,9 @@ func TestSharedHeadersAddVary(t *testing.T) {
 		{"key, origin, accept", nil, []string{keyHeader, "Origin", "Accept"}},
 		{"after another", []string{"Accept-Language"}, []string{keyHeader, "Accept"}},
 		{"twice", nil, []string{"Accept", "Accept"}},
+		{"after encoding", []string{"Accept-Encoding"}, []string{keyHeader, "Accept"}},
+		{"after encoding, accept", []string{"Accept-Encoding"}, []string{"Accept"}},
+		{"after encoding, origin", []string{"Accept-Encoding"}, []string{"Origin", keyHeader}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, want := http.Header{}, http.Header{}
@@ -49,6 +52,8 @@ func TestSharedHeadersAddVary(t *testing.T) {
 		{"varyKey", sh.varyKey, []string{keyHeader}},
 		{"varyAccept", sh.varyAccept, []string{"Accept"}},
 		{"varyKeyAccept", sh.varyKeyAccept, []string{keyHeader, "Accept"}},
+		{"varyEncoding", sh.varyEncoding, []string{"Accept-Encoding"}},
+		{"varyLists[6]", sh.varyLists[6], []string{"Accept-Encoding", keyHeader, "Accept"}},
 	} {
 		if !slices.Equal(tt.got, tt.want) || cap(tt.got) != len(tt.got) {
 			t.Errorf("%s is %q (capacity %d) after use, want %q at capacity", tt.name, tt.got, cap(tt.got), tt.want)

@@ -272,13 +272,16 @@ type sharedHeaders struct {
 	contentTypeJSON, contentTypeGeoJSON []string
 	cacheControlPublic                  []string
 	anyOrigin, exposeHeaders            []string
-	// vary lists, by what they hold.
+	// vary lists, by what they hold; varyLists holds them all, for
+	// addVary.
 	varyKey, varyAccept, varyKeyAccept []string
+	varyEncoding                       []string
+	varyLists                          [][]string
 }
 
 func newSharedHeaders() *sharedHeaders {
 	one := func(vs ...string) []string { return slices.Clip(vs) }
-	return &sharedHeaders{
+	sh := &sharedHeaders{
 		contentTypeJSON:    one(contentTypeJSON),
 		contentTypeGeoJSON: one(contentTypeGeoJSON),
 		cacheControlPublic: one(cacheControlPublic),
@@ -287,23 +290,24 @@ func newSharedHeaders() *sharedHeaders {
 		varyKey:            one(keyHeader),
 		varyAccept:         one("Accept"),
 		varyKeyAccept:      one(keyHeader, "Accept"),
+		varyEncoding:       one(acceptEncoding),
 	}
+	sh.varyLists = [][]string{sh.varyKey, sh.varyAccept, sh.varyKeyAccept, sh.varyEncoding,
+		one(acceptEncoding, keyHeader), one(acceptEncoding, "Accept"), one(acceptEncoding, keyHeader, "Accept")}
+	return sh
 }
 
 // addVary adds name to h's Vary values, as h.Add would, with a shared
 // list when one holds the result.
 func (sh *sharedHeaders) addVary(h http.Header, name string) {
 	old := h["Vary"]
-	switch {
-	case len(old) == 0 && name == keyHeader:
-		h["Vary"] = sh.varyKey
-	case len(old) == 0 && name == "Accept":
-		h["Vary"] = sh.varyAccept
-	case len(old) == 1 && old[0] == keyHeader && name == "Accept":
-		h["Vary"] = sh.varyKeyAccept
-	default:
-		h["Vary"] = append(old, name)
+	for _, l := range sh.varyLists {
+		if len(l) == len(old)+1 && l[len(old)] == name && slices.Equal(l[:len(old)], old) {
+			h["Vary"] = l
+			return
+		}
 	}
+	h["Vary"] = append(old, name)
 }
 
 // publicAPI reports whether path belongs to the public read-only API,

@@ -131,6 +131,8 @@ type Server struct {
 	metrics *metrics
 	// hdr holds the header values API answers share.
 	hdr *sharedHeaders
+	// compress gzips answers for clients that accept it (compress.go).
+	compress func(http.Handler) http.Handler
 
 	widget         widgetAsset
 	partners       *partnerSet // nil without Config.Partners
@@ -184,6 +186,7 @@ func NewServer(cfg Config) *Server {
 	s.metrics = newMetrics(s)
 	s.enc = newSearchEncoder(s.tax)
 	s.hdr = newSharedHeaders()
+	s.compress = newCompressor(s.hdr)
 	if cfg.Partners != nil {
 		s.partners = &partnerSet{src: cfg.Partners, logger: s.logger}
 	}
@@ -241,6 +244,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.limitQuery(h)
 	h = s.recoverPanics(h)
 	h = securityHeaders(h)
+	h = s.compress(h)
 	h = s.metrics.middleware(h)
 	h = s.accessLog(h)
 	h = requestID(h)

@@ -85,7 +85,10 @@ func testSearchesDuringRebuilds(t *testing.T, opts ...search.Option) {
 
 	go fx.index.Follow(ctx, fx.store, search.FollowOptions{Interval: 5 * time.Millisecond})
 
-	const rebuilds = 20
+	rebuilds := int64(20)
+	if testing.Short() {
+		rebuilds = 8 // -short runs under the race detector, 5 times slower
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)

@@ -253,7 +253,11 @@ func TestSearchDenseCity(t *testing.T) {
 		byID[f.ID] = f
 	}
 	tax := directory.DefaultTaxonomy()
-	for i := range 40 {
+	queries := 40
+	if testing.Short() {
+		queries = 16 // -short runs under the race detector, 5 times slower
+	}
+	for i := range queries {
 		q := search.Query{
 			HasLocation: true, Sort: search.SortDistance,
 			Center:   orb.Point{center[0] + rng.NormFloat64()*0.03, center[1] + rng.NormFloat64()*0.02},
@@ -737,7 +741,11 @@ func TestNationwideWithPendingChanges(t *testing.T) {
 	if _, err := fx.index.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 20 {
+	queries := 20
+	if testing.Short() {
+		queries = 8 // -short runs under the race detector, 5 times slower
+	}
+	for i := range queries {
 		c := cities[i%len(cities)]
 		q := search.Query{HasLocation: true, Center: orb.Point{c[0] + rng.NormFloat64(), c[1] + rng.NormFloat64()}, Limit: 1 + rng.IntN(60)}
 		want, _, wantFacets := oracle(all, q)

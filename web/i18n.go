@@ -122,7 +122,7 @@ var messages = map[string][2]string{
 
 	// Search page.
 	"results_title":     {"Treatment near %s", "Tratamiento cerca de %s"},
-	"other_places":      {"Another “%s”?", "¿Otro lugar llamado “%s”?"},
+	"other_places":      {"Another “%s”?", "¿Otro lugar llamado «%s»?"},
 	"results_title_all": {"Treatment search", "Búsqueda de tratamiento"},
 	"your_location":     {"your location", "su ubicación"},
 	"found_one":         {"1 place found", "Se encontró 1 lugar"},

@@ -253,9 +253,10 @@ func testSearchesDuringRebuilds(t *testing.T, opts ...search.Option) {
 		})
 	}
 
-	// Let the rebuilds run to the end, then a little longer.
+	// Let the rebuilds run to the end, and the writer make its 20
+	// writes, then a little longer.
 	deadline := time.Now().Add(2 * time.Minute)
-	for fx.index.Stats().Rebuilds < rebuilds && time.Now().Before(deadline) {
+	for (fx.index.Stats().Rebuilds < rebuilds || writes.Load() < 20) && time.Now().Before(deadline) {
 		select {
 		case err := <-errs:
 			close(stop)

@@ -634,8 +634,8 @@ func lang(g Group, slug, en, es, esInSentence string, codeAndParent ...string) T
 }
 
 // termKeywords returns, by group/slug, the other words people type for
-// terms. Short ones ("aa", "mat", "iop", "vets") are matched exactly,
-// without typo tolerance (see search's label matcher).
+// terms. Short ones ("aa", "mat", "iop", "vets", "youth") are matched
+// exactly, without typo tolerance (see search's label matcher).
 func termKeywords() map[string][]string {
 	// The words of a search that ask for addiction treatment as such
 	// ("drug rehab", "alcohol", "tratamiento"): every facility in the
@@ -647,7 +647,7 @@ func termKeywords() map[string][]string {
 		"dependency", "dependence", "sobriety",
 		"rehabilitación", "tratamiento", "adicción", "adicciones", "drogas", "alcoholismo",
 	}
-	opioid := []string{"opioid", "opioids", "opiate", "opiates", "heroin", "fentanyl", "oxycodone",
+	opioid := []string{"opioid", "opioids", "opiod", "opiods", "opiate", "opiates", "heroin", "fentanyl", "oxycodone",
 		"painkillers", "moud", "mat", "otp", "opioides", "heroína"}
 	counseling := []string{"counseling", "counselling", "counselor", "therapist", "consejería"}
 	return map[string][]string{

@@ -27,8 +27,9 @@ type labelTerm struct {
 
 // exactKeywordLen is the length up to which a keyword's token must be
 // typed exactly: "mat" must not name the opioid medicines when a person
-// types "man", nor "vets" veterans for "gets".
-const exactKeywordLen = 4
+// types "man", "vets" veterans for "gets", "youth" the programs for teens
+// for "south", nor "smart" support groups for "start".
+const exactKeywordLen = 5
 
 func newLabelMatcher(tax *directory.Taxonomy, analyzer analysis.Analyzer) *labelMatcher {
 	lm := &labelMatcher{analyzer: analyzer}

@@ -40,11 +40,16 @@ func TestLabelMatcher(t *testing.T) {
 		{"court", []string{"population/criminal-justice"}, nil},
 		{"aa", []string{"therapy/support-groups"}, nil},
 		{"dual", []string{"population/co-occurring"}, nil},
-		{"withdrawl", []string{"care/detox"}, nil}, // a typo of a long keyword
+		{"withdrawl", []string{"care/detox"}, nil},           // a typo of a long keyword
+		{"opiod", []string{"medication/buprenorphine"}, nil}, // a common misspelling, listed
+		{"alchohol", []string{"care/outpatient"}, nil},
 		// Short keywords are exact: "man" is not "mat", "gets" not "vets".
 		{"man", nil, []string{"medication/methadone"}},
 		{"mat", []string{"medication/methadone", "medication/buprenorphine"}, nil},
 		{"gets", nil, []string{"population/veterans"}},
+		{"south", nil, []string{"population/adolescents"}},
+		{"start", nil, []string{"therapy/support-groups"}},
+		{"youth", []string{"population/adolescents"}, nil},
 		{"the", nil, []string{"care/detox"}},
 		{"zzzz", nil, []string{"care/detox"}},
 	}

@@ -21,14 +21,19 @@ type labelMatcher struct {
 
 type labelTerm struct {
 	ref    directory.TermRef
-	tokens []string // analyzed tokens of both labels and the longer keywords
+	tokens []string // analyzed tokens of both labels: Bleve's typo tolerance
+	near   []string // analyzed tokens of the longer keywords: one typo at most
 	exact  []string // analyzed tokens of the short keywords: no typo tolerance
 }
 
 // exactKeywordLen is the length up to which a keyword's token must be
 // typed exactly: "mat" must not name the opioid medicines when a person
 // types "man", "vets" veterans for "gets", "youth" the programs for teens
-// for "south", nor "smart" support groups for "start".
+// for "south", nor "smart" support groups for "start". Longer keywords
+// allow one typo ("alchohol", "withdrawl"), not Bleve's two: with two,
+// "heroin" named the opioid medicines for "Berlin", "senior" older adults
+// for "junior", "prison" the justice system for "Edison" — names in the
+// directory.
 const exactKeywordLen = 5
 
 func newLabelMatcher(tax *directory.Taxonomy, analyzer analysis.Analyzer) *labelMatcher {
@@ -53,7 +58,7 @@ func newLabelMatcher(tax *directory.Taxonomy, analyzer analysis.Analyzer) *label
 					lt.exact = append(lt.exact, tok)
 				default:
 					seen[tok] = true
-					lt.tokens = append(lt.tokens, tok)
+					lt.near = append(lt.near, tok)
 				}
 			}
 		}
@@ -70,8 +75,9 @@ func (lm *labelMatcher) analyze(text string) []string {
 	return out
 }
 
-// match returns the terms whose labels contain every token of word, each
-// within Bleve's automatic fuzziness for its length. Only the closest
+// match returns the terms whose labels (or keywords) contain every token
+// of word, each within Bleve's automatic fuzziness for its length (one
+// typo or none for keywords). Only the closest
 // terms are kept: "medicaid" names Medicaid, not also Medicare two edits
 // away; "detx" still names detox.
 func (lm *labelMatcher) match(word string) []directory.TermRef {
@@ -89,6 +95,13 @@ func (lm *labelMatcher) match(word string) []directory.TermRef {
 			for _, l := range lt.tokens {
 				if abs(len(q)-len(l)) <= fuzz {
 					d = min(d, directory.EditDistance(q, l))
+				}
+			}
+			for _, l := range lt.near {
+				if abs(len(q)-len(l)) <= 1 {
+					if kd := directory.EditDistance(q, l); kd <= 1 {
+						d = min(d, kd)
+					}
 				}
 			}
 			if slices.Contains(lt.exact, q) {

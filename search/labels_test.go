@@ -50,6 +50,16 @@ func TestLabelMatcher(t *testing.T) {
 		{"south", nil, []string{"population/adolescents"}},
 		{"start", nil, []string{"therapy/support-groups"}},
 		{"youth", []string{"population/adolescents"}, nil},
+		// Names in the directory that two typos from a keyword would
+		// have matched.
+		{"berlin", nil, []string{"medication/methadone"}},
+		{"junior", nil, []string{"population/seniors"}},
+		{"edison", nil, []string{"population/criminal-justice"}},
+		{"independence", nil, []string{"care/outpatient"}},
+		{"council", nil, []string{"care/standard-outpatient"}},
+		{"based", nil, []string{"payment/sliding-scale"}},
+		{"one", nil, []string{"therapy/individual-therapy"}},
+		{"minority", nil, []string{"population/adolescents"}},
 		{"the", nil, []string{"care/detox"}},
 		{"zzzz", nil, []string{"care/detox"}},
 	}

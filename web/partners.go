@@ -319,12 +319,12 @@ func CheckPartnerDefaults(defaults url.Values, gaz *geo.Gazetteer, tax *director
 		var de *directory.Error
 		switch {
 		case errors.As(err, &ae):
-			return fmt.Errorf("default %s: %s", ae.Param, ae.Message)
+			return fmt.Errorf("%s: %s", ae.Param, ae.Message)
 		case errors.As(err, &qe):
 			ae := queryParamError(r, qe)
-			return fmt.Errorf("default %s: %s", ae.Param, ae.Message)
+			return fmt.Errorf("%s: %s", ae.Param, ae.Message)
 		case errors.As(err, &de):
-			return fmt.Errorf("default %s: %s", de.Param, de.Message)
+			return fmt.Errorf("%s: %s", de.Param, de.Message)
 		}
 		return err
 	}

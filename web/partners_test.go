@@ -551,3 +551,33 @@ func TestAccessLogHidesKeys(t *testing.T) {
 		}
 	}
 }
+
+// A city named without its state, on a partner's site restricted to a
+// region, is the city of the name inside it: the visitor of a
+// Massachusetts site means Springfield, MA.
+func TestPartnerRegionPlacesBareCity(t *testing.T) {
+	e, keys := mustPartnerServer(t, 0)
+	k := "&key=" + url.QueryEscape(keys.massachusetts)
+	for _, tt := range []struct{ near, label string }{
+		{"Springfield", "Springfield, MA"}, // no city owns the name: the one in the region
+		{"Salem", "Salem, MA"},
+		{"Lexington", "Lexington, MA"},         // the largest, in Kentucky, is outside it
+		{"Worcester", "Worcester, MA"},         // the largest is already in it
+		{"Springfield, IL", "Springfield, IL"}, // a state written is kept
+	} {
+		t.Run(tt.near, func(t *testing.T) {
+			var got searchJSON
+			e.getJSON(t, "/api/v1/search?near="+url.QueryEscape(tt.near)+k, http.StatusOK, &got)
+			if got.Query.Label == nil || *got.Query.Label != tt.label || *got.Query.Near != tt.near {
+				t.Errorf("near=%s on the Massachusetts site: %v (near %v), want %s", tt.near, deref(got.Query.Label), deref(got.Query.Near), tt.label)
+			}
+			if tt.label != tt.near && tt.near != "Worcester" && !strings.Contains(got.Query.Note, "this site's area") {
+				t.Errorf("note %q", got.Query.Note)
+			}
+		})
+	}
+	// Without the key, the name alone is still ambiguous.
+	if r := e.get(t, "/api/v1/search?near=Springfield"); r.status != http.StatusBadRequest {
+		t.Errorf("near=Springfield without a key: %d", r.status)
+	}
+}

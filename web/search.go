@@ -244,6 +244,9 @@ func (s *Server) parseLocation(p params, q *search.Query, echo *queryEcho) error
 		return paramError("lon", "give either near or lat and lon, not both")
 	case near != "":
 		place, err := s.geocode("near", near)
+		if q.Region != nil {
+			place, err = s.placeInRegion(q.Region, near, place, err)
+		}
 		if err != nil {
 			return err
 		}
@@ -318,6 +321,39 @@ func (s *Server) geocode(param, text string) (geo.Place, error) {
 		return geo.Place{}, fmt.Errorf("geocode %q: %w", text, err)
 	}
 	return place, nil
+}
+
+// placeInRegion places a city named without its state in the partner's
+// region when the gazetteer chose, or could not choose between, cities of
+// the name and only another one, or only one, is in the region: on a
+// Tennessee clinic's site "Portland" is Portland, TN, not Oregon's, and
+// "Springfield" Springfield, TN. It considers the cities the gazetteer
+// names (Place.Alternatives, or the error's suggestions: the 5 largest);
+// anything else is returned as it came.
+func (s *Server) placeInRegion(region *search.Region, near string, place geo.Place, err error) (geo.Place, error) {
+	var candidates []string
+	var ae *apiError
+	switch {
+	case err == nil && len(place.Alternatives) > 0 && !region.Contains(place.State, place.Point):
+		candidates = place.Alternatives
+	case errors.As(err, &ae) && ae.Param == "near" && len(ae.Suggestions) > 0:
+		candidates = ae.Suggestions
+	default:
+		return place, err
+	}
+	var inside []geo.Place
+	for _, label := range candidates {
+		if p, gerr := s.gaz.Geocode(label); gerr == nil && p.Precision == geo.PrecisionCity && region.Contains(p.State, p.Point) {
+			inside = append(inside, p)
+		}
+	}
+	if len(inside) != 1 {
+		return place, err
+	}
+	p := inside[0]
+	p.Query = strings.TrimSpace(near)
+	p.Note = fmt.Sprintf("placed at %s, the city of the name in this site's area; add the state to search elsewhere", p.Label)
+	return p, nil
 }
 
 // splitRadius splits a distance into its number and its unit ("mi",

@@ -127,7 +127,56 @@ type Gazetteer struct {
 	zips   []ZIPPlace      // sorted by ZIP
 	cities []gazetteerCity // sorted by state, then key
 	byName []int32         // cities by key, then most important first
+	// names are the distinct keys, in byName's order, with their letter
+	// counts, for citiesNear.
+	names  []nameKey
 	states map[string]string
+}
+
+// nameKey is a distinct city key: its first place in byName and its
+// letter counts, whose difference from another key's bounds the edit
+// distance between them from below.
+type nameKey struct {
+	key   string
+	first int32
+	hist  letterCounts
+}
+
+// letterCounts counts a key's letters a to z, and everything else in the
+// last slot.
+type letterCounts [27]uint8
+
+func countLetters(key string) letterCounts {
+	var h letterCounts
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		slot := 26
+		if 'a' <= c && c <= 'z' {
+			slot = int(c - 'a')
+		}
+		if h[slot] < 255 {
+			h[slot]++
+		}
+	}
+	return h
+}
+
+// moreEditsThan reports whether keys with these letter counts are more
+// than limit edits apart, as far as the counts tell: an edit adds at most
+// one letter and removes at most one.
+func (h *letterCounts) moreEditsThan(o *letterCounts, limit int) bool {
+	more, fewer := 0, 0
+	for i := range h {
+		if d := int(h[i]) - int(o[i]); d > 0 {
+			more += d
+		} else {
+			fewer -= d
+		}
+		if more > limit || fewer > limit {
+			return true
+		}
+	}
+	return false
 }
 
 // gazetteerCity is a city: a populated place of the places table, at its
@@ -414,6 +463,10 @@ func (g *Gazetteer) indexCities(places []placeRow) {
 	for k := range keys {
 		if run := g.byName[start[k]:start[k+1]]; len(run) > 1 {
 			slices.SortFunc(run, func(a, b int32) int { return byImportance(&g.cities[a], &g.cities[b]) })
+		}
+		if start[k] < start[k+1] {
+			key := g.cities[g.byName[start[k]]].key
+			g.names = append(g.names, nameKey{key: key, first: start[k], hist: countLetters(key)})
 		}
 	}
 }

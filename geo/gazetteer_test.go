@@ -596,3 +596,18 @@ func BenchmarkGeocodeCity(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGeocodeMisspelledBareCity measures the slowest answer the
+// geocoder gives: a name without a state that no city has, searched a
+// typo away among every city's name.
+//
+//	go test -run '^$' -bench MisspelledBareCity ./geo
+func BenchmarkGeocodeMisspelledBareCity(b *testing.B) {
+	g := mustGazetteer(b)
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := g.Geocode("Nashvile"); err == nil {
+			b.Fatal("Nashvile placed")
+		}
+	}
+}

@@ -488,13 +488,21 @@ func (g *Gazetteer) citiesNear(key string) []*gazetteerCity {
 		d int
 	}
 	var found []near
-	for i := range g.cities {
-		c := &g.cities[i]
-		if n := len(c.key) - len(key); n > limit || -n > limit {
+	hist := countLetters(key)
+	for k := range g.names {
+		nk := &g.names[k]
+		if n := len(nk.key) - len(key); n > limit || -n > limit || hist.moreEditsThan(&nk.hist, limit) {
 			continue
 		}
-		if d := editDistance(key, c.key, limit); d <= limit {
-			found = append(found, near{c, d})
+		d := editDistance(key, nk.key, limit)
+		if d > limit {
+			continue
+		}
+		for _, i := range g.byName[nk.first:] {
+			if g.cities[i].key != nk.key {
+				break
+			}
+			found = append(found, near{&g.cities[i], d})
 		}
 	}
 	slices.SortFunc(found, func(a, b near) int { return cmp.Or(cmp.Compare(a.d, b.d), byImportance(a.c, b.c)) })

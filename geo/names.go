@@ -150,8 +150,13 @@ func editDistance(a, b string, limit int) int {
 	if d := len(a) - len(b); d > limit || -d > limit {
 		return limit + 1
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	// Rows on the stack for the names of the tables (all shorter).
+	var pbuf, cbuf [48]int
+	prev, cur := pbuf[:0], cbuf[:0]
+	if len(b)+1 > len(pbuf) {
+		prev, cur = make([]int, 0, len(b)+1), make([]int, 0, len(b)+1)
+	}
+	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}

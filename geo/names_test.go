@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -74,6 +75,46 @@ func TestEditDistance(t *testing.T) {
 	for _, tt := range tests {
 		if got := editDistance(tt.a, tt.b, tt.limit); got != tt.want {
 			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tt.a, tt.b, tt.limit, got, tt.want)
+		}
+	}
+}
+
+// The letter counts never rule out a pair within the limit: they bound
+// the edit distance from below. Checked on random pairs of real keys and
+// their mutations.
+func TestLetterCountsBoundEdits(t *testing.T) {
+	g := mustGazetteer(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	mutate := func(s string) string {
+		b := []byte(s)
+		for range rng.IntN(4) {
+			i := rng.IntN(len(b) + 1)
+			switch rng.IntN(3) {
+			case 0:
+				b = append(b[:i], append([]byte{byte('a' + rng.IntN(26))}, b[i:]...)...)
+			case 1:
+				if i < len(b) {
+					b = append(b[:i], b[i+1:]...)
+				}
+			default:
+				if i < len(b) {
+					b[i] = byte('a' + rng.IntN(26))
+				}
+			}
+		}
+		return string(b)
+	}
+	for range 20000 {
+		a := g.names[rng.IntN(len(g.names))].key
+		b := mutate(a)
+		if rng.IntN(2) == 0 {
+			b = g.names[rng.IntN(len(g.names))].key
+		}
+		ha, hb := countLetters(a), countLetters(b)
+		for limit := 1; limit <= 3; limit++ {
+			if d := editDistance(a, b, limit); d <= limit && ha.moreEditsThan(&hb, limit) {
+				t.Fatalf("%q and %q are %d edits apart, but the counts say more than %d", a, b, d, limit)
+			}
 		}
 	}
 }

@@ -576,6 +576,12 @@ func TestPartnerRegionPlacesBareCity(t *testing.T) {
 			}
 		})
 	}
+	// A misspelling or a state written is not corrected into the region.
+	for _, near := range []string{"Sprngfield", "Springfeld, MA"} {
+		if r := e.get(t, "/api/v1/search?near="+url.QueryEscape(near)+k); r.status != http.StatusBadRequest {
+			t.Errorf("near=%s on the Massachusetts site: %d, want 400 with suggestions", near, r.status)
+		}
+	}
 	// Without the key, the name alone is still ambiguous.
 	if r := e.get(t, "/api/v1/search?near=Springfield"); r.status != http.StatusBadRequest {
 		t.Errorf("near=Springfield without a key: %d", r.status)

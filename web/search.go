@@ -343,7 +343,11 @@ func (s *Server) placeInRegion(region *search.Region, near string, place geo.Pla
 	}
 	var inside []geo.Place
 	for _, label := range candidates {
-		if p, gerr := s.gaz.Geocode(label); gerr == nil && p.Precision == geo.PrecisionCity && region.Contains(p.State, p.Point) {
+		p, gerr := s.gaz.Geocode(label)
+		// Only the cities of the very name typed: a misspelling is not
+		// corrected here, nor a ZIP code's neighbour taken.
+		if gerr == nil && p.Precision == geo.PrecisionCity && strings.EqualFold(p.City, strings.TrimSpace(near)) &&
+			region.Contains(p.State, p.Point) {
 			inside = append(inside, p)
 		}
 	}

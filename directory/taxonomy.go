@@ -65,7 +65,8 @@ type Term struct {
 	// Keywords are other words people type for the term, in English and
 	// Spanish ("rehab", "iop", "suboxone", "adolescent", "court"): a
 	// text search matches them as it matches the labels. Each is one
-	// word, so that it names this term and nothing wider.
+	// word (hyphens split it: "12-step" is "12" and "step"), so that it
+	// names this term and nothing wider.
 	Keywords []string `json:"keywords,omitempty"`
 }
 

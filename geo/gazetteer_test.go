@@ -206,6 +206,11 @@ func TestGeocodeBareCity(t *testing.T) {
 		{"New York", "New York City, NY", "elsewhere in New York State"},
 		{"DC", "Washington, DC", ""},
 		{"Philly", "Philadelphia, PA", ""},
+		{"SF", "San Francisco, CA", ""},
+		{"LA", "Los Angeles, CA", "for Louisiana, enter a city and state"}, // not the state alone
+		{"ATL", "Atlanta, GA", ""},
+		{"KC", "Kansas City, MO", "for Kansas City, KS, add the state"},
+		{"st pete", "St. Petersburg, FL", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -415,7 +420,31 @@ func TestGeocodeErrors(t *testing.T) {
 		{"Nashville, ZZ", &GeocodeError{
 			Reason: `"ZZ" is not a U.S. state; use a two-letter code such as TN or a name such as Tennessee`,
 		}},
-		{"Tennessee", &GeocodeError{Reason: "Tennessee is a whole state; enter a city and state or a ZIP code"}},
+		// A state alone: its largest cities, after a big city of the very
+		// name elsewhere.
+		{"Tennessee", &GeocodeError{
+			Reason:      "Tennessee is a whole state; enter a city and state or a ZIP code",
+			Suggestions: []string{"Memphis, TN", "Nashville, TN", "Knoxville, TN", "Chattanooga, TN", "East Chattanooga, TN"},
+		}},
+		{"Washington", &GeocodeError{
+			Reason:      "Washington is a whole state; enter a city and state or a ZIP code",
+			Suggestions: []string{"Washington, DC", "Seattle, WA", "Spokane, WA", "Tacoma, WA", "Vancouver, WA"},
+		}},
+		{"West Virginia", &GeocodeError{ // not a city "West" in Virginia
+			Reason:      "West Virginia is a whole state; enter a city and state or a ZIP code",
+			Suggestions: []string{"Charleston, WV", "Huntington, WV", "Parkersburg, WV", "Morgantown, WV", "Wheeling, WV"},
+		}},
+		{"California area", &GeocodeError{
+			Reason:      "California is a whole state; enter a city and state or a ZIP code",
+			Suggestions: []string{"Los Angeles, CA", "San Diego, CA", "San Jose, CA", "San Francisco, CA", "Fresno, CA"},
+		}},
+		// A qualifier before a misspelled name: the name's suggestions.
+		{"East Nashvile", &GeocodeError{
+			Reason:      `add the state, such as "Nashville, TN", or enter a ZIP code`,
+			Suggestions: []string{"Nashville, TN", "Nashville, NC", "Nashville, GA", "Nashville, AR", "Nashville, IL"},
+		}},
+		// Five digits before a city of another state are no ZIP code of it.
+		{"90210 Nashville", &GeocodeError{Reason: `add the state, such as "Nashville, TN", or enter a ZIP code`}},
 		{", TN", &GeocodeError{Reason: `enter a city before the state, such as "Nashville, TN"`}},
 		{"91,0", &GeocodeError{Reason: "latitude 91 is out of range; it must be between -90 and 90"}},
 		{"0, -180.5", &GeocodeError{Reason: "longitude -180.5 is out of range; it must be between -180 and 180"}},

@@ -256,6 +256,135 @@ func (g *Gazetteer) geocodeCity(query string) (Place, error) {
 	for len(parts) > 1 && (parts[len(parts)-1] == "" || countryNames[stateKey(parts[len(parts)-1])]) {
 		parts = parts[:len(parts)-1]
 	}
+	if p, ok := g.geocodeLeadingZIP(query, parts); ok {
+		return p, nil
+	}
+	p, err := g.geocodeCityWithZIP(query, parts)
+	if err == nil {
+		return p, nil
+	}
+	// "Midtown Atlanta", "near Nashville", "Memphis area": a place the
+	// table lacks around a city it has.
+	if core, dropped := g.withoutQualifiers(parts); dropped != "" {
+		p, coreErr := g.geocodeCityWithZIP(query, core)
+		if coreErr == nil {
+			if p.Note == "" {
+				p.Note = "placed at the city"
+			}
+			p.Note = fmt.Sprintf("%q is not used; %s", dropped, p.Note)
+			return p, nil
+		}
+		// "East Nashvile": the city's suggestions.
+		var e, coreE *GeocodeError
+		if errors.As(err, &e) && errors.As(coreErr, &coreE) && len(e.Suggestions) == 0 && len(coreE.Suggestions) > 0 {
+			return Place{}, coreErr
+		}
+	}
+	return Place{}, err
+}
+
+// geocodeLeadingZIP places a ZIP code written before its city, "37203
+// Nashville" or "37203 Nashville, TN". Five digits first are a ZIP code
+// only if the rest names a city, and no street, of the ZIP code's state:
+// "10200 Broadway, New York, NY" begins with a house number.
+func (g *Gazetteer) geocodeLeadingZIP(query string, parts []string) (Place, bool) {
+	first, rest, ok := strings.Cut(parts[0], " ")
+	if !ok {
+		return Place{}, false
+	}
+	zr, ok := readZIP(first)
+	if !ok || zr.repaired {
+		return Place{}, false
+	}
+	z, ok := g.LookupZIP(zr.zip)
+	if !ok {
+		return Place{}, false
+	}
+	after := append([]string{rest}, parts[1:]...)
+	if len(after) > 1 || g.city(z.State, rest) == nil {
+		c, err := g.geocodeCityParts(query, after)
+		if err != nil || c.State != z.State || strings.Contains(c.Note, noteStreet) {
+			return Place{}, false
+		}
+	}
+	p, err := g.geocodeZIP(query, zr, "")
+	return p, err == nil
+}
+
+// Qualifiers are words people put around a city's name to say a part of it
+// or its surroundings, which the places table does not have.
+var (
+	leadingQualifiers = [][]string{
+		{"downtown"}, {"midtown"}, {"uptown"}, {"central"}, {"greater"}, {"metro"}, {"inner"}, {"city", "of"},
+		{"north"}, {"south"}, {"east"}, {"west"}, {"northeast"}, {"northwest"}, {"southeast"}, {"southwest"},
+		{"near"}, {"around"}, {"in"}, {"the"}, {"cerca", "de"}, {"centro", "de"}, {"en"},
+	}
+	trailingQualifiers = [][]string{
+		{"area"}, {"metro"}, {"metropolitan"}, {"region"}, {"downtown"}, {"vicinity"}, {"centro"},
+	}
+)
+
+// withoutQualifiers returns parts without the qualifiers before the first
+// part and after the last ("Midtown Atlanta, GA", "Midtown, Atlanta, GA",
+// "Nashville TN area"), and the words it left out, or "" when there were
+// none. A state's name is no qualifier and a city: "North Carolina" stays.
+func (g *Gazetteer) withoutQualifiers(parts []string) ([]string, string) {
+	core := slices.Clone(parts)
+	var dropped []string
+	words := strings.Fields(core[0])
+	for done := false; !done; {
+		done = true
+		for _, q := range leadingQualifiers {
+			if len(words) >= len(q) && (len(words) > len(q) || len(core) > 1) && hasWords(words[:len(q)], q) && !g.startsWithState(words) {
+				dropped, words, done = append(dropped, words[:len(q)]...), words[len(q):], false
+				break
+			}
+		}
+	}
+	if core[0] = strings.Join(words, " "); core[0] == "" && len(dropped) > 0 && len(core) > 1 {
+		core = core[1:]
+	}
+	words = strings.Fields(core[len(core)-1])
+	var after []string
+	for done := false; !done; {
+		done = true
+		for _, q := range trailingQualifiers {
+			if len(words) > len(q) && hasWords(words[len(words)-len(q):], q) {
+				after, words, done = append(slices.Clone(words[len(words)-len(q):]), after...), words[:len(words)-len(q)], false
+				break
+			}
+		}
+	}
+	core[len(core)-1] = strings.Join(words, " ")
+	dropped = append(dropped, after...)
+	return core, strings.Join(dropped, " ")
+}
+
+// startsWithState reports whether words begin with a state's name of two
+// or three words, "North Carolina", "West Virginia".
+func (g *Gazetteer) startsWithState(words []string) bool {
+	for n := 2; n <= min(3, len(words)); n++ {
+		if _, ok := g.states[stateKey(strings.Join(words[:n], " "))]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWords reports whether words are want, letter case aside.
+func hasWords(words, want []string) bool {
+	for i, w := range want {
+		if !strings.EqualFold(words[i], w) {
+			return false
+		}
+	}
+	return true
+}
+
+// geocodeCityWithZIP places the comma-separated parts of a query, country
+// removed: a city and state, perhaps after a street line and before a ZIP
+// code.
+func (g *Gazetteer) geocodeCityWithZIP(query string, parts []string) (Place, error) {
 	// A trailing ZIP code, as in our own labels, "Nashville, TN 37203", or
 	// after a comma of its own.
 	last := parts[len(parts)-1]
@@ -334,7 +463,8 @@ func hasStreet(parts []string) bool {
 // geocodeCityParts places the comma-separated parts of a query, ZIP code
 // and country removed: a city and a state, after any street lines.
 func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error) {
-	if len(parts) > 1 && isStreetLine(parts[0]) {
+	_, stateLast := g.states[stateKey(parts[len(parts)-1])]
+	if len(parts) > 1 && isStreetLine(parts[0]) && !(len(parts) == 2 && stateLast) { // "Metairie Terrace, LA" is a town
 		p, err := g.geocodeCityParts(query, parts[1:])
 		if err == nil {
 			p.Note = noteStreet
@@ -372,6 +502,13 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 			break
 		}
 	}
+	// A nickname ("NYC", "LA"), or, unless a city and state
+	// ("Washington DC"), a state's name alone ("West Virginia", not a
+	// city West in Virginia).
+	whole := strings.Join(words, " ")
+	if p, ok := g.nickname(query, cityKey(whole)); ok {
+		return p, nil
+	}
 	type split struct {
 		city  []string
 		state string
@@ -386,6 +523,9 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 		if c := g.city(s.state, strings.Join(s.city, " ")); c != nil {
 			return cityPlace(query, c), nil
 		}
+	}
+	if state, ok := g.states[stateKey(whole)]; ok {
+		return Place{}, g.wholeStateError(query, cityKey(whole), state)
 	}
 	// "123 Main St Nashville TN": the city is the longest run of words
 	// at the end that names one.
@@ -415,6 +555,32 @@ var cityNicknames = map[string]struct{ city, state, note string }{
 	"philly":   {"Philadelphia", "PA", ""},
 	"vegas":    {"Las Vegas", "NV", ""},
 	"nola":     {"New Orleans", "LA", ""},
+	"la":       {"Los Angeles", "CA", "placed at Los Angeles; for Louisiana, enter a city and state or a ZIP code"},
+	"sf":       {"San Francisco", "CA", ""},
+	"san fran": {"San Francisco", "CA", ""},
+	"atl":      {"Atlanta", "GA", ""},
+	"kc":       {"Kansas City", "MO", "placed at Kansas City, MO; for Kansas City, KS, add the state"},
+	"okc":      {"Oklahoma City", "OK", ""},
+	"slc":      {"Salt Lake City", "UT", ""},
+	"abq":      {"Albuquerque", "NM", ""},
+	"indy":     {"Indianapolis", "IN", ""},
+	"jax":      {"Jacksonville", "FL", ""},
+	"st pete":  {"St. Petersburg", "FL", ""},
+}
+
+// nickname places key if it is a nickname of a city.
+func (g *Gazetteer) nickname(query, key string) (Place, bool) {
+	for name, nick := range cityNicknames {
+		if cityKey(name) != key {
+			continue
+		}
+		if c := g.city(nick.state, nick.city); c != nil {
+			p := cityPlace(query, c)
+			p.Note = nick.note
+			return p, true
+		}
+	}
+	return Place{}, false
 }
 
 // dominantShare is how many times more people the most populous city of a
@@ -423,27 +589,14 @@ var cityNicknames = map[string]struct{ city, state, note string }{
 // must be told its state.
 const dominantShare = 4
 
-// geocodeBareCity places a name written without a state. A nickname
-// ("NYC", "DC", "New York"), a name only one city has ("Los Angeles"), or
-// a name whose most populous city dwarfs the others ("Nashville") is
-// placed there, the other cities of the name in Place.Note; another
-// state's name is refused as a whole state; anything else is refused with
-// the cities of the name, or of names a typo away, as suggestions.
+// geocodeBareCity places a name written without a state, neither a
+// nickname nor a state's name. A name only one city has ("Los Angeles"),
+// or a name whose most populous city dwarfs the others ("Nashville"), is
+// placed there, the other cities of the name in Place.Note; anything else
+// is refused with the cities of the name, or of names a typo away, as
+// suggestions.
 func (g *Gazetteer) geocodeBareCity(query, name string) (Place, error) {
 	key := cityKey(name)
-	for name, nick := range cityNicknames {
-		if cityKey(name) != key {
-			continue
-		}
-		if c := g.city(nick.state, nick.city); c != nil {
-			p := cityPlace(query, c)
-			p.Note = nick.note
-			return p, nil
-		}
-	}
-	if state, ok := g.states[stateKey(name)]; ok {
-		return Place{}, &GeocodeError{Query: query, Reason: fmt.Sprintf("%s is a whole state; enter a city and state or a ZIP code", stateNames[state])}
-	}
 	named := g.citiesNamed(key) // most important first
 	if len(named) == 1 || len(named) > 1 && named[0].population > 0 && named[0].population >= dominantShare*named[1].population {
 		p := cityPlace(query, named[0])
@@ -474,6 +627,34 @@ func (g *Gazetteer) geocodeBareCity(query, name string) (Place, error) {
 		e.Suggestions = append(e.Suggestions, c.label())
 	}
 	return Place{}, e
+}
+
+// bigCity is the population from which a city of a state's name is
+// suggested when the state's name is typed alone: "Washington" may mean
+// Washington, DC.
+const bigCity = 100_000
+
+// wholeStateError refuses a state's name typed alone, suggesting a big
+// city of that very name elsewhere, then the state's largest cities.
+func (g *Gazetteer) wholeStateError(query, key, state string) *GeocodeError {
+	e := &GeocodeError{Query: query, Reason: fmt.Sprintf("%s is a whole state; enter a city and state or a ZIP code", stateNames[state])}
+	for _, c := range g.citiesNamed(key) {
+		if c.state != state && c.population >= bigCity && len(e.Suggestions) < maxCitySuggestions {
+			e.Suggestions = append(e.Suggestions, c.label())
+		}
+	}
+	cs := g.stateCities(state)
+	largest := make([]*gazetteerCity, 0, len(cs))
+	for i := range cs {
+		if cs[i].placed {
+			largest = append(largest, &cs[i])
+		}
+	}
+	slices.SortFunc(largest, byImportance)
+	for _, c := range largest[:min(len(largest), maxCitySuggestions-len(e.Suggestions))] {
+		e.Suggestions = append(e.Suggestions, c.label())
+	}
+	return e
 }
 
 // citiesNear returns the cities, in any state, whose names are within the

@@ -65,6 +65,60 @@ func TestGeocodeAddresses(t *testing.T) {
 	}
 }
 
+// TestGeocodeAroundCity checks what people write around a city's name:
+// a ZIP code first, a part of the city, or its surroundings. The city is
+// used, and the note says what was not.
+func TestGeocodeAroundCity(t *testing.T) {
+	g := mustGazetteer(t)
+	tests := []struct {
+		query, label string
+		precision    string
+		note         string // a part of the note; "" for none
+	}{
+		{"37203 Nashville", "Nashville, TN 37203", PrecisionZIP, ""},
+		{"37203 Nashville TN", "Nashville, TN 37203", PrecisionZIP, ""},
+		{"37203-1234 Nashville, TN", "Nashville, TN 37203", PrecisionZIP, ""},
+		{"65802 Springfield", "Springfield, MO 65802", PrecisionZIP, ""}, // the ZIP code tells which
+		// A house number of five digits is no ZIP code.
+		{"10200 Broadway, New York, NY", "New York, NY", PrecisionCity, noteStreet},
+		{"12345 Main St Nashville TN", "Nashville, TN", PrecisionCity, noteStreet},
+		{"Midtown Atlanta", "Atlanta, GA", PrecisionCity, `"Midtown" is not used; placed at Atlanta, GA, the largest of the name`},
+		{"Midtown Atlanta GA", "Atlanta, GA", PrecisionCity, `"Midtown" is not used; placed at the city`},
+		{"Midtown, Atlanta, GA", "Atlanta, GA", PrecisionCity, `"Midtown" is not used`},
+		{"East Nashville", "Nashville, TN", PrecisionCity, `"East" is not used`},
+		{"North Nashville, TN", "Nashville, TN", PrecisionCity, `"North" is not used`},
+		{"near Nashville", "Nashville, TN", PrecisionCity, `"near" is not used`},
+		{"Nashville TN area", "Nashville, TN", PrecisionCity, `"area" is not used`},
+		{"Atlanta metro area", "Atlanta, GA", PrecisionCity, `"metro area" is not used`},
+		{"City of Chicago", "Chicago, IL", PrecisionCity, `"City of" is not used`},
+		{"cerca de Los Angeles", "Los Angeles, CA", PrecisionCity, `"cerca de" is not used`},
+		{"Downtown LA", "Los Angeles, CA", PrecisionCity, `"Downtown" is not used; placed at Los Angeles`},
+		// Cities whose names begin so are themselves.
+		{"North Las Vegas", "North Las Vegas, NV", PrecisionCity, ""},
+		{"West Palm Beach, FL", "West Palm Beach, FL", PrecisionCity, ""},
+		{"East St. Louis, IL", "East Saint Louis, IL", PrecisionCity, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			p, err := g.Geocode(tt.query)
+			if err != nil {
+				t.Fatalf("Geocode(%q): %v", tt.query, err)
+			}
+			if p.Label != tt.label || p.Precision != tt.precision {
+				t.Errorf("Geocode(%q) = %q (%s), want %q (%s)", tt.query, p.Label, p.Precision, tt.label, tt.precision)
+			}
+			if tt.note == "" && p.Note != "" || !strings.Contains(p.Note, tt.note) {
+				t.Errorf("Geocode(%q): note %q, want one with %q", tt.query, p.Note, tt.note)
+			}
+			// At the same point as the city or ZIP code written plainly.
+			plain, err := g.Geocode(tt.label)
+			if err != nil || plain.Point != p.Point {
+				t.Errorf("Geocode(%q) at %v; Geocode(%q) at %v, %v", tt.query, p.Point, tt.label, plain.Point, err)
+			}
+		})
+	}
+}
+
 // TestGeocodeZIPRepairs checks ZIP codes that lost their leading zero or
 // the dash of their ZIP+4.
 func TestGeocodeZIPRepairs(t *testing.T) {

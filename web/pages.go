@@ -532,8 +532,11 @@ func (s *Server) fillResults(p *page, v *searchView, r *http.Request, raw url.Va
 	}
 
 	base := pageQuery(raw, l)
-	if len(req.echo.alternatives) > 0 && req.echo.Near != nil {
-		v.OtherPrompt = p.T("other_places", *req.echo.Near)
+	if len(req.echo.alternatives) > 0 && req.echo.Label != nil {
+		// The name of the city placed, as the others have it: "Atlanta"
+		// for "Midtown Atlanta" or "atlanta".
+		name, _, _ := strings.Cut(*req.echo.Label, ", ")
+		v.OtherPrompt = p.T("other_places", name)
 		for _, alt := range req.echo.alternatives {
 			u := cloneValues(base)
 			u.Del("cursor")

@@ -393,6 +393,16 @@ func TestSearchPageCityWithoutState(t *testing.T) {
 	if linkTo(t, r.body, "/search?lang=en&near=Springfield%2C+MO") == "" {
 		t.Errorf("no suggestion link for Springfield:\n%s", r.body)
 	}
+	// A part of a city is the city; the others are of the city's name.
+	r = e.getPage(t, "/search?near=East+Nashville&care=detox", http.StatusOK)
+	if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "<h1>Treatment near Nashville, TN</h1>") || !strings.Contains(body, "Another “Nashville”?") {
+		t.Errorf("East Nashville:\n%s", body)
+	}
+	// A state alone offers its largest cities.
+	r = e.getPage(t, "/search?near=Tennessee", http.StatusBadRequest)
+	if linkTo(t, r.body, "/search?lang=en&near=Nashville%2C+TN") == "" {
+		t.Errorf("no suggestion link for Tennessee:\n%s", r.body)
+	}
 	// A unique name needs no state and offers nothing else.
 	r = e.getPage(t, "/search?near=Los+Angeles", http.StatusOK)
 	if !bytes.Contains(r.body, []byte("Treatment near Los Angeles, CA")) || bytes.Contains(r.body, []byte(`class="others"`)) {

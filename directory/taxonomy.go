@@ -647,6 +647,16 @@ func termKeywords() map[string][]string {
 		"alcohol", "alcoholism", "alcoholic", "drug", "drugs", "substance", "sud",
 		"sobriety",
 		"rehabilitación", "tratamiento", "adicción", "adicciones", "drogas", "alcoholismo",
+		// The substances themselves: "meth rehab", "cocaine".
+		"meth", "methamphetamine", "cocaine", "crack", "marijuana", "cannabis", "pills", "benzos",
+		"benzodiazepines", "kratom", "metanfetamina", "cocaína", "marihuana",
+		// Words that ask for nothing in particular, which every facility
+		// answers: "methadone clinic", "suboxone doctor", "rehab near me",
+		// "takes medicaid", "habla español".
+		"clinic", "clinics", "center", "centers", "centre", "program", "programs", "facility",
+		"facilities", "services", "provider", "providers", "doctor", "doctors", "medical",
+		"medically", "supervised", "help", "near", "nearby", "takes", "accepts", "accepting",
+		"clínica", "centro", "programa", "ayuda", "médico", "cerca", "habla", "hablan",
 	}
 	opioid := []string{"opioid", "opioids", "opiod", "opiods", "opiate", "opiates", "heroin", "fentanyl", "oxycodone",
 		"painkillers", "moud", "mat", "otp", "opioides", "heroína"}

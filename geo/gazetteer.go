@@ -114,7 +114,21 @@ type GeocodeError struct {
 	Query       string   `json:"query"`
 	Reason      string   `json:"reason"`
 	Suggestions []string `json:"suggestions,omitempty"`
+	// Why says why, where a page should say more than "not found":
+	// WhyWholeState or WhySharedName; "" otherwise.
+	Why string `json:"why,omitempty"`
 }
+
+// Why a GeocodeError named a place but could not choose a point.
+const (
+	// WhyWholeState is a state's name alone, "Tennessee": Suggestions
+	// are its largest cities.
+	WhyWholeState = "whole_state"
+	// WhySharedName is a city's name that several states have, with no
+	// one city far the largest, "Springfield": Suggestions are those
+	// cities.
+	WhySharedName = "shared_name"
+)
 
 // Error implements the error interface.
 func (e *GeocodeError) Error() string {

@@ -403,10 +403,12 @@ func TestGeocodeErrors(t *testing.T) {
 		{"Kansas City", &GeocodeError{
 			Reason:      `add the state, such as "Kansas City, MO", or enter a ZIP code`,
 			Suggestions: []string{"Kansas City, MO", "Kansas City, KS"},
+			Why:         WhySharedName,
 		}},
 		{"Springfield", &GeocodeError{
 			Reason:      `add the state, such as "Springfield, MO", or enter a ZIP code`,
 			Suggestions: []string{"Springfield, MO", "Springfield, MA", "Springfield, IL", "Springfield, OR", "Springfield, OH"},
+			Why:         WhySharedName,
 		}},
 		// Misspelled, without a state: the names a typo away.
 		{"Nashvile", &GeocodeError{
@@ -425,18 +427,22 @@ func TestGeocodeErrors(t *testing.T) {
 		{"Tennessee", &GeocodeError{
 			Reason:      "Tennessee is a whole state; enter a city and state or a ZIP code",
 			Suggestions: []string{"Memphis, TN", "Nashville, TN", "Knoxville, TN", "Chattanooga, TN", "East Chattanooga, TN"},
+			Why:         WhyWholeState,
 		}},
 		{"Washington", &GeocodeError{
 			Reason:      "Washington is a whole state; enter a city and state or a ZIP code",
 			Suggestions: []string{"Washington, DC", "Seattle, WA", "Spokane, WA", "Tacoma, WA", "Vancouver, WA"},
+			Why:         WhyWholeState,
 		}},
 		{"West Virginia", &GeocodeError{ // not a city "West" in Virginia
 			Reason:      "West Virginia is a whole state; enter a city and state or a ZIP code",
 			Suggestions: []string{"Charleston, WV", "Huntington, WV", "Parkersburg, WV", "Morgantown, WV", "Wheeling, WV"},
+			Why:         WhyWholeState,
 		}},
 		{"California area", &GeocodeError{
 			Reason:      "California is a whole state; enter a city and state or a ZIP code",
 			Suggestions: []string{"Los Angeles, CA", "San Diego, CA", "San Jose, CA", "San Francisco, CA", "Fresno, CA"},
+			Why:         WhyWholeState,
 		}},
 		// A qualifier before a misspelled name: the name's suggestions.
 		{"East Nashvile", &GeocodeError{

@@ -612,14 +612,15 @@ func (g *Gazetteer) geocodeBareCity(query, name string) (Place, error) {
 		}
 		return p, nil
 	}
+	why := WhySharedName
 	if len(named) == 0 {
-		named = g.citiesNear(key)
+		named, why = g.citiesNear(key), ""
 	}
 	example := "Nashville, TN"
 	if len(named) > 0 {
 		example = named[0].label()
 	}
-	e := &GeocodeError{Query: query, Reason: fmt.Sprintf("add the state, such as %q, or enter a ZIP code", example)}
+	e := &GeocodeError{Query: query, Reason: fmt.Sprintf("add the state, such as %q, or enter a ZIP code", example), Why: why}
 	for _, c := range named {
 		if len(e.Suggestions) == maxCitySuggestions {
 			break
@@ -637,7 +638,7 @@ const bigCity = 100_000
 // wholeStateError refuses a state's name typed alone, suggesting a big
 // city of that very name elsewhere, then the state's largest cities.
 func (g *Gazetteer) wholeStateError(query, key, state string) *GeocodeError {
-	e := &GeocodeError{Query: query, Reason: fmt.Sprintf("%s is a whole state; enter a city and state or a ZIP code", stateNames[state])}
+	e := &GeocodeError{Query: query, Reason: fmt.Sprintf("%s is a whole state; enter a city and state or a ZIP code", stateNames[state]), Why: WhyWholeState}
 	for _, c := range g.citiesNamed(key) {
 		if c.state != state && c.population >= bigCity && len(e.Suggestions) < maxCitySuggestions {
 			e.Suggestions = append(e.Suggestions, c.label())

@@ -38,6 +38,10 @@ type apiError struct {
 	Suggestions []string
 	// RetryAfter, when set, is sent as the Retry-After header.
 	RetryAfter time.Duration
+	// Why is the geocoder's reason for refusing a place it named
+	// (geo.WhyWholeState, geo.WhySharedName), for the page's own words;
+	// the API's body does not carry it.
+	Why string
 }
 
 func (e *apiError) Error() string {

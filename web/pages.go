@@ -269,6 +269,9 @@ type searchForm struct {
 	// "q", "filters" or "form".
 	Errors      map[string]string
 	Suggestions []link
+	// SuggestBefore and SuggestAfter go around the suggestions' links:
+	// "Did you mean:" … "?".
+	SuggestBefore, SuggestAfter string
 }
 
 // option is one choice of a select.
@@ -445,14 +448,14 @@ func (s *Server) serveSearchPage(w http.ResponseWriter, r *http.Request) error {
 // formError puts err, if it is the user's, next to the field at fault in
 // plain words, and reports whether it did.
 func (s *Server) formError(r *http.Request, p *page, f *searchForm, err error) bool {
-	var param, message string
+	var param, message, why string
 	var suggestions []string
 	var ae *apiError
 	var qe *search.QueryError
 	var de *directory.Error
 	switch {
 	case errors.As(err, &ae) && ae.Status == http.StatusBadRequest:
-		param, message, suggestions = ae.Param, ae.Message, ae.Suggestions
+		param, message, suggestions, why = ae.Param, ae.Message, ae.Suggestions, ae.Why
 	case errors.As(err, &qe):
 		ae := queryParamError(r, qe)
 		param, message, suggestions = ae.Param, ae.Message, ae.Suggestions
@@ -463,7 +466,17 @@ func (s *Server) formError(r *http.Request, p *page, f *searchForm, err error) b
 	}
 	switch param {
 	case "near", "lat", "lon":
-		f.Errors["near"] = p.T("err_near")
+		switch why {
+		case geo.WhyWholeState: // "Tennessee": found, but where in it?
+			f.Errors["near"] = p.T("err_near_state")
+			f.SuggestBefore, f.SuggestAfter = p.T("err_near_cities"), "."
+		case geo.WhySharedName: // "Springfield": which one?
+			f.Errors["near"] = p.T("err_near_which", strings.TrimSpace(f.Near))
+			f.SuggestAfter = "."
+		default:
+			f.Errors["near"] = p.T("err_near")
+			f.SuggestBefore, f.SuggestAfter = p.T("err_near_suggest"), "?"
+		}
 		for _, sg := range suggestions {
 			q := url.Values{"near": {sg}, "lang": {string(p.Lang)}}
 			f.Suggestions = append(f.Suggestions, link{Text: sg, URL: "/search?" + q.Encode()})

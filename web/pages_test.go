@@ -388,10 +388,15 @@ func TestSearchPageCityWithoutState(t *testing.T) {
 	if api.Total != withState.Total || api.Total == 0 || *api.Query.Label != "Nashville, TN" || !strings.Contains(api.Query.Note, "Nashville, NC") {
 		t.Errorf("near=Nashville: %d results at %q (note %q); near=Nashville, TN: %d", api.Total, *api.Query.Label, api.Query.Note, withState.Total)
 	}
-	// The state still matters where no city owns the name.
+	// The state still matters where no city owns the name, and the page
+	// says so rather than "not found".
 	r = e.getPage(t, "/search?near=Springfield", http.StatusBadRequest)
 	if linkTo(t, r.body, "/search?lang=en&near=Springfield%2C+MO") == "" {
 		t.Errorf("no suggestion link for Springfield:\n%s", r.body)
+	}
+	if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "More than one city is called “Springfield”. Choose one, or add the state:") ||
+		strings.Contains(body, "could not find") || strings.Contains(body, "Did you mean") {
+		t.Errorf("Springfield's message:\n%s", body)
 	}
 	// A part of a city is the city; the others are of the city's name.
 	r = e.getPage(t, "/search?near=East+Nashville&care=detox", http.StatusOK)
@@ -402,6 +407,18 @@ func TestSearchPageCityWithoutState(t *testing.T) {
 	r = e.getPage(t, "/search?near=Tennessee", http.StatusBadRequest)
 	if linkTo(t, r.body, "/search?lang=en&near=Nashville%2C+TN") == "" {
 		t.Errorf("no suggestion link for Tennessee:\n%s", r.body)
+	}
+	if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "That is a whole state.") || !strings.Contains(body, "Its largest cities:") {
+		t.Errorf("Tennessee's message:\n%s", body)
+	}
+	r = e.getPage(t, "/search?near=Tennessee&lang=es", http.StatusBadRequest)
+	if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "Eso es todo un estado.") || !strings.Contains(body, "Sus ciudades más grandes:") {
+		t.Errorf("Tennessee's message in Spanish:\n%s", body)
+	}
+	// A place not found is still said so.
+	r = e.getPage(t, "/search?near=Nashvile,+TN", http.StatusBadRequest)
+	if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "We could not find that place.") || !strings.Contains(body, "Did you mean:") {
+		t.Errorf("Nashvile, TN's message:\n%s", body)
 	}
 	// A unique name needs no state and offers nothing else.
 	r = e.getPage(t, "/search?near=Los+Angeles", http.StatusOK)

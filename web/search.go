@@ -315,7 +315,9 @@ func (s *Server) geocode(param, text string) (geo.Place, error) {
 	place, err := s.gaz.Geocode(text)
 	var ge *geo.GeocodeError
 	if errors.As(err, &ge) {
-		return geo.Place{}, paramError(param, ge.Reason, ge.Suggestions...)
+		e := paramError(param, ge.Reason, ge.Suggestions...)
+		e.Why = ge.Why
+		return geo.Place{}, e
 	}
 	if err != nil {
 		return geo.Place{}, fmt.Errorf("geocode %q: %w", text, err)

@@ -657,9 +657,10 @@ func termKeywords() map[string][]string {
 		"facilities", "services", "provider", "providers", "doctor", "doctors", "medical",
 		"medically", "supervised", "help", "near", "nearby", "takes", "accepts", "accepting",
 		"clínica", "centro", "programa", "ayuda", "médico", "cerca", "habla", "hablan",
+		"speaking", "speak", "plan", "plans",
 	}
 	opioid := []string{"opioid", "opioids", "opiod", "opiods", "opiate", "opiates", "heroin", "fentanyl", "oxycodone",
-		"painkillers", "moud", "mat", "otp", "opioides", "heroína"}
+		"painkillers", "moud", "mat", "otp", "maintenance", "opioides", "heroína"}
 	counseling := []string{"counseling", "counselling", "counselor", "therapist", "consejería"}
 	return map[string][]string{
 		"care/detox":                           append([]string{"detoxification", "withdrawal", "abstinencia"}, treatment...),
@@ -680,11 +681,14 @@ func termKeywords() map[string][]string {
 		"medication/buprenorphine":             append([]string{"subutex", "sublocade", "zubsolv", "bupe"}, opioid...),
 		"medication/naltrexone":                append([]string{"revia"}, opioid...),
 		"payment/medicaid":                     {"medi-cal", "tenncare", "masshealth", "ahcccs", "soonercare", "badgercare"},
+		"payment/private-insurance":            {"bcbs", "bluecross", "blue", "cross", "shield", "aetna", "cigna", "anthem", "kaiser", "unitedhealthcare", "optum", "ambetter", "commercial"},
 		"payment/self-pay":                     {"efectivo"},
 		"payment/free":                         {"gratis", "no-cost"},
 		"population/adolescents":               {"adolescent", "adolescents", "teenager", "teenagers", "youth", "juvenile", "kids", "children", "jóvenes"},
 		"population/seniors":                   {"senior", "seniors", "elderly", "geriatric", "ancianos"},
+		"population/women":                     {"mothers", "moms", "mom", "madres"},
 		"population/pregnant-women":            {"pregnancy", "prenatal", "embarazadas", "embarazo"},
+		"population/beds-for-children":         {"children", "kids", "niños"},
 		"population/lgbtq":                     {"lgbt", "gay", "lesbian", "bisexual", "transgender", "trans", "queer"},
 		"population/veterans":                  {"veteran", "vets"},
 		"population/active-military":           {"soldiers"},

@@ -60,6 +60,19 @@ func TestLabelMatcher(t *testing.T) {
 		{"based", nil, []string{"payment/sliding-scale"}},
 		{"one", nil, []string{"therapy/individual-therapy"}},
 		{"minority", nil, []string{"population/adolescents"}},
+		// Words that ask for nothing in particular name every top kind of
+		// care; insurers, private insurance; mothers, women.
+		{"clinic", []string{"care/detox", "care/outpatient"}, nil},
+		{"speaking", []string{"care/outpatient"}, nil},
+		{"aetna", []string{"payment/private-insurance"}, []string{"payment/medicaid"}},
+		{"bcbs", []string{"payment/private-insurance"}, nil},
+		{"mothers", []string{"population/women"}, nil},
+		{"maintenance", []string{"medication/methadone"}, nil},
+		// Name words a typo from those: "Human Services" is no insurer,
+		// "Peaks" does not speak, "Other" is no mother.
+		{"human", nil, []string{"payment/private-insurance"}},
+		{"peaks", nil, []string{"care/outpatient"}},
+		{"other", nil, []string{"population/women"}},
 		{"the", nil, []string{"care/detox"}},
 		{"zzzz", nil, []string{"care/detox"}},
 	}

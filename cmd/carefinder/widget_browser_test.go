@@ -170,6 +170,27 @@ h2 { color: rgb(0, 0, 128) }</style>`
 	if len(got.Details) != 2 || !strings.HasPrefix(got.Details[0], base+"/facilities/w-") {
 		t.Errorf("links to the full record %q, want %s/facilities/ID", got.Details, base)
 	}
+	// A misspelled place offers the places it may be, as buttons that
+	// search them, the care chosen kept.
+	var offered []string
+	var chosen string
+	if err := chromedp.Run(tab,
+		chromedp.SetValue(shadow(0)+`.querySelector("#near")`, "Nashvile", chromedp.ByJSPath),
+		chromedp.SendKeys(shadow(0)+`.querySelector("#near")`, "\r", chromedp.ByJSPath),
+		chromedp.Poll(shadow(0)+`.querySelectorAll("#err button").length > 0`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`[...`+shadow(0)+`.querySelectorAll("#err button")].map(b => b.textContent)`, &offered),
+		chromedp.Click(shadow(0)+`.querySelector("#err button")`, chromedp.ByJSPath),
+		chromedp.Poll(shadow(0)+`.querySelector(".status").textContent.endsWith("near Nashville, TN")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(shadow(0)+`.querySelector(".status").textContent + " | " + `+shadow(0)+`.querySelector("#err").textContent + " | " + `+shadow(0)+`.querySelector("#near").value`, &chosen),
+	); err != nil {
+		t.Fatalf("a misspelled place in the widget: %v (offered %q)", err, offered)
+	}
+	if len(offered) == 0 || offered[0] != "Nashville, TN" || len(offered) > 3 {
+		t.Errorf("offered %q, want Nashville, TN first and at most 3", offered)
+	}
+	if !strings.HasPrefix(chosen, "2 places near Nashville, TN | ") || !strings.HasSuffix(chosen, " |  | Nashville, TN") {
+		t.Errorf("after choosing Nashville, TN: %q", chosen)
+	}
 	// The keyboard reaches the search button next, inside the widget.
 	var focused string
 	if err := chromedp.Run(tab,

@@ -19,7 +19,7 @@
       none: function (p) { return "No places found near " + p + ". Try a larger distance or fewer types of care."; },
       searching: "Searching…", more: "Show more", call: "Call ", dir: "Directions", details: "Details",
       to: " to ", newTab: " (opens in a new tab)", fail: "The search did not work. Check your connection and try again.",
-      busy: "Too many searches at once. Try again in a few seconds.", mean: "Did you mean ", need: "Enter a ZIP code or a city and state.",
+      busy: "Too many searches at once. Try again in a few seconds.", pick: "Try:", need: "Enter a ZIP code or a city and state.",
       crisis: "In crisis? Call or text ", by: "Search by ", open: "Open 24/7"
     },
     es: {
@@ -29,7 +29,7 @@
       none: function (p) { return "No se encontraron lugares cerca de " + p + ". Pruebe una distancia mayor o menos tipos de atención."; },
       searching: "Buscando…", more: "Ver más", call: "Llamar al ", dir: "Cómo llegar", details: "Detalles",
       to: " a ", newTab: " (se abre en una pestaña nueva)", fail: "La búsqueda no funcionó. Revise su conexión e inténtelo de nuevo.",
-      busy: "Demasiadas búsquedas a la vez. Inténtelo de nuevo en unos segundos.", mean: "¿Quiso decir ", need: "Escriba un código postal o una ciudad y estado.",
+      busy: "Demasiadas búsquedas a la vez. Inténtelo de nuevo en unos segundos.", pick: "Pruebe:", need: "Escriba un código postal o una ciudad y estado.",
       crisis: "¿En crisis? Llame o envíe un mensaje al ", by: "Búsqueda de ", open: "Abierto 24/7"
     }
   };
@@ -64,6 +64,7 @@
     "button[hidden],[hidden]{display:none}" +
     ":focus-visible{outline:3px solid var(--ink);outline-offset:2px}" +
     ".hint{font-size:.9em;color:#57606a;margin-top:4px}.err{color:#b3261e;font-weight:600;margin-top:4px}.err:empty{display:none}" +
+    ".err button{margin:6px 6px 0 0;background:#fff;color:var(--ink);border:1px solid var(--ink)}" +
     "fieldset{border:0;margin-top:12px}.chk{display:inline-flex;align-items:center;gap:6px;font-weight:400;margin:0 16px 8px 0;min-height:32px}" +
     "input[type=checkbox]{width:20px;height:20px;accent-color:var(--ink)}" +
     ".dist{margin-top:4px;max-width:16em}" +
@@ -176,8 +177,14 @@
     wrap.style.setProperty("--ink", pal.ink);
     root.appendChild(wrap);
 
-    function fail(msg, param) {
-      err.textContent = msg;
+    // fail shows msg, and the places suggested as buttons that search them.
+    function fail(msg, param, places) {
+      msg = msg.charAt(0).toUpperCase() + msg.slice(1); // the API's messages may start lower-case
+      err.textContent = places && places.length && !/[.?!:]$/.test(msg) ? msg + "." : msg;
+      (places || []).slice(0, 3).forEach(function (p, i) {
+        if (!i) err.appendChild(document.createTextNode(" " + t.pick + " "));
+        err.appendChild(el("button", { type: "button", text: p, onclick: function () { near.value = p; run(null); } }));
+      });
       near.setAttribute("aria-invalid", param === "near" ? "true" : "false");
       status.textContent = "";
     }
@@ -203,8 +210,8 @@
         busy = false;
         if (!x.r.ok) {
           var e = x.j && x.j.error || {};
-          var s = e.suggestions && e.suggestions.length ? " " + t.mean + e.suggestions[0] + "?" : "";
-          fail(x.r.status === 429 ? t.busy : (e.message || t.fail) + s, e.param);
+          if (x.r.status === 429) fail(t.busy);
+          else fail(e.message || t.fail, e.param, e.param === "near" && e.suggestions);
           return;
         }
         show(x.j, !!next);

@@ -317,6 +317,7 @@ var (
 	leadingQualifiers = [][]string{
 		{"downtown"}, {"midtown"}, {"uptown"}, {"central"}, {"greater"}, {"metro"}, {"inner"}, {"city", "of"},
 		{"north"}, {"south"}, {"east"}, {"west"}, {"northeast"}, {"northwest"}, {"southeast"}, {"southwest"},
+		{"side"}, {"northside"}, {"southside"}, {"eastside"}, {"westside"}, {"upper"}, {"lower"}, // "South Side Chicago"
 		{"near"}, {"around"}, {"in"}, {"the"}, {"cerca", "de"}, {"centro", "de"}, {"en"},
 	}
 	trailingQualifiers = [][]string{

@@ -91,6 +91,10 @@ func TestGeocodeAroundCity(t *testing.T) {
 		{"Nashville TN area", "Nashville, TN", PrecisionCity, `"area" is not used`},
 		{"Atlanta metro area", "Atlanta, GA", PrecisionCity, `"metro area" is not used`},
 		{"City of Chicago", "Chicago, IL", PrecisionCity, `"City of" is not used`},
+		{"South Side Chicago", "Chicago, IL", PrecisionCity, `"South Side" is not used`},
+		{"South Side, Chicago", "Chicago, IL", PrecisionCity, `"South Side" is not used`},
+		{"Westside Atlanta GA", "Atlanta, GA", PrecisionCity, `"Westside" is not used`},
+		{"Utqiagvik, AK", "Barrow, AK", PrecisionCity, ""}, // renamed in 2016; the tables say Barrow
 		{"cerca de Los Angeles", "Los Angeles, CA", PrecisionCity, `"cerca de" is not used`},
 		{"Downtown LA", "Los Angeles, CA", PrecisionCity, `"Downtown" is not used; placed at Los Angeles`},
 		// Cities whose names begin so are themselves.

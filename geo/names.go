@@ -66,12 +66,16 @@ func stateKey(s string) string {
 }
 
 // cityWords expands the abbreviations people use in place names to the
-// words the ZIP table spells out ("St. Louis" is "Saint Louis" there).
+// words the ZIP table spells out ("St. Louis" is "Saint Louis" there), and
+// the new names of renamed towns to the names the tables still have.
 var cityWords = map[string]string{
 	"st":  "saint",
 	"ste": "sainte",
 	"ft":  "fort",
 	"mt":  "mount",
+	// Renamed since the tables were made: Barrow, AK is Utqiagvik
+	// (2016).
+	"utqiagvik": "barrow",
 }
 
 // cityKey reduces a city name to the form it is matched by: folded to lower

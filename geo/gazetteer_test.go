@@ -449,6 +449,8 @@ func TestGeocodeErrors(t *testing.T) {
 			Reason:      `add the state, such as "Nashville, TN", or enter a ZIP code`,
 			Suggestions: []string{"Nashville, TN", "Nashville, NC", "Nashville, GA", "Nashville, AR", "Nashville, IL"},
 		}},
+		// A nickname of another state's city is no city of this one.
+		{"LA LA", &GeocodeError{Reason: `no city named "LA" in Louisiana`}},
 		// Five digits before a city of another state are no ZIP code of it.
 		{"90210 Nashville", &GeocodeError{Reason: `add the state, such as "Nashville, TN", or enter a ZIP code`}},
 		{", TN", &GeocodeError{Reason: `enter a city before the state, such as "Nashville, TN"`}},

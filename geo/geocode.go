@@ -256,6 +256,9 @@ func (g *Gazetteer) geocodeCity(query string) (Place, error) {
 	for len(parts) > 1 && (parts[len(parts)-1] == "" || countryNames[stateKey(parts[len(parts)-1])]) {
 		parts = parts[:len(parts)-1]
 	}
+	if zr, ok := readZIP(parts[0]); ok && len(parts) == 1 { // "37203 ,"
+		return g.geocodeZIP(query, zr, "")
+	}
 	if p, ok := g.geocodeLeadingZIP(query, parts); ok {
 		return p, nil
 	}
@@ -301,7 +304,9 @@ func (g *Gazetteer) geocodeLeadingZIP(query string, parts []string) (Place, bool
 		return Place{}, false
 	}
 	after := append([]string{rest}, parts[1:]...)
-	if len(after) > 1 || g.city(z.State, rest) == nil {
+	// "37203 Nashvile": the ZIP code's own city, misspelled.
+	ownCity := len(after) == 1 && z.City != "" && editDistance(cityKey(rest), cityKey(z.City), 1) <= 1
+	if !ownCity && (len(after) > 1 || g.city(z.State, rest) == nil) {
 		c, err := g.geocodeCityParts(query, after)
 		if err != nil || c.State != z.State || strings.Contains(c.Note, noteStreet) {
 			return Place{}, false
@@ -491,6 +496,9 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 		if c := g.city(state, cityText); c != nil {
 			return cityPlace(query, c), nil
 		}
+		if p, ok := g.nicknameIn(query, cityText, state); ok { // "LA, CA"
+			return p, nil
+		}
 		return Place{}, g.unknownCityError(query, cityText, state)
 	}
 
@@ -524,6 +532,9 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 		if c := g.city(s.state, strings.Join(s.city, " ")); c != nil {
 			return cityPlace(query, c), nil
 		}
+		if p, ok := g.nicknameIn(query, strings.Join(s.city, " "), s.state); ok { // "SF CA"
+			return p, nil
+		}
 	}
 	if state, ok := g.states[stateKey(whole)]; ok {
 		return Place{}, g.wholeStateError(query, cityKey(whole), state)
@@ -550,23 +561,24 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 // cityNicknames are what people call a few big cities, with a note when
 // the name also means something else.
 var cityNicknames = map[string]struct{ city, state, note string }{
-	"nyc":      {"New York City", "NY", ""},
-	"new york": {"New York City", "NY", "placed at New York City; for elsewhere in New York State, enter a city and state or a ZIP code"},
-	"dc":       {"Washington", "DC", ""},
-	"philly":   {"Philadelphia", "PA", ""},
-	"vegas":    {"Las Vegas", "NV", ""},
-	"nola":     {"New Orleans", "LA", ""},
-	"la":       {"Los Angeles", "CA", "placed at Los Angeles; for Louisiana, enter a city and state or a ZIP code"},
-	"sf":       {"San Francisco", "CA", ""},
-	"san fran": {"San Francisco", "CA", ""},
-	"atl":      {"Atlanta", "GA", ""},
-	"kc":       {"Kansas City", "MO", "placed at Kansas City, MO; for Kansas City, KS, add the state"},
-	"okc":      {"Oklahoma City", "OK", ""},
-	"slc":      {"Salt Lake City", "UT", ""},
-	"abq":      {"Albuquerque", "NM", ""},
-	"indy":     {"Indianapolis", "IN", ""},
-	"jax":      {"Jacksonville", "FL", ""},
-	"st pete":  {"St. Petersburg", "FL", ""},
+	"nyc":        {"New York City", "NY", ""},
+	"new york":   {"New York City", "NY", "placed at New York City; for elsewhere in New York State, enter a city and state or a ZIP code"},
+	"dc":         {"Washington", "DC", ""},
+	"philly":     {"Philadelphia", "PA", ""},
+	"vegas":      {"Las Vegas", "NV", ""},
+	"nola":       {"New Orleans", "LA", ""},
+	"la":         {"Los Angeles", "CA", "placed at Los Angeles; for Louisiana, enter a city and state or a ZIP code"},
+	"sf":         {"San Francisco", "CA", ""},
+	"san fran":   {"San Francisco", "CA", ""},
+	"atl":        {"Atlanta", "GA", ""},
+	"kc":         {"Kansas City", "MO", "placed at Kansas City, MO; for Kansas City, KS, add the state"},
+	"okc":        {"Oklahoma City", "OK", ""},
+	"slc":        {"Salt Lake City", "UT", ""},
+	"abq":        {"Albuquerque", "NM", ""},
+	"indy":       {"Indianapolis", "IN", ""},
+	"jax":        {"Jacksonville", "FL", ""},
+	"st pete":    {"St. Petersburg", "FL", ""},
+	"nueva york": {"New York City", "NY", ""},
 }
 
 // nickname places key if it is a nickname of a city.
@@ -582,6 +594,17 @@ func (g *Gazetteer) nickname(query, key string) (Place, bool) {
 		}
 	}
 	return Place{}, false
+}
+
+// nicknameIn places name if it is a nickname of a city of state: "SF, CA",
+// not "LA, LA".
+func (g *Gazetteer) nicknameIn(query, name, state string) (Place, bool) {
+	p, ok := g.nickname(query, cityKey(name))
+	if !ok || p.State != state {
+		return Place{}, false
+	}
+	p.Note = ""
+	return p, true
 }
 
 // dominantShare is how many times more people the most populous city of a

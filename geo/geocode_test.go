@@ -79,6 +79,12 @@ func TestGeocodeAroundCity(t *testing.T) {
 		{"37203 Nashville TN", "Nashville, TN 37203", PrecisionZIP, ""},
 		{"37203-1234 Nashville, TN", "Nashville, TN 37203", PrecisionZIP, ""},
 		{"65802 Springfield", "Springfield, MO 65802", PrecisionZIP, ""}, // the ZIP code tells which
+		{"37203 Nashvile", "Nashville, TN 37203", PrecisionZIP, ""},      // the ZIP code's own city, misspelled
+		{"37203 ,", "Nashville, TN 37203", PrecisionZIP, ""},
+		// Nicknames with their own state.
+		{"SF CA", "San Francisco, CA", PrecisionCity, ""},
+		{"LA, CA", "Los Angeles, CA", PrecisionCity, ""},
+		{"cerca de Nueva York", "New York City, NY", PrecisionCity, `"cerca de" is not used`},
 		// A house number of five digits is no ZIP code.
 		{"10200 Broadway, New York, NY", "New York, NY", PrecisionCity, noteStreet},
 		{"12345 Main St Nashville TN", "Nashville, TN", PrecisionCity, noteStreet},

@@ -338,10 +338,10 @@ func (g *Gazetteer) withoutQualifiers(parts []string) ([]string, string) {
 	core := slices.Clone(parts)
 	var dropped []string
 	words := strings.Fields(core[0])
-	for done := false; !done; {
+	for done := false; !done && !g.startsWithState(words); {
 		done = true
 		for _, q := range leadingQualifiers {
-			if len(words) >= len(q) && (len(words) > len(q) || len(core) > 1) && hasWords(words[:len(q)], q) && !g.startsWithState(words) {
+			if len(words) >= len(q) && (len(words) > len(q) || len(core) > 1) && hasWords(words[:len(q)], q) {
 				dropped, words, done = append(dropped, words[:len(q)]...), words[len(q):], false
 				break
 			}
@@ -511,9 +511,7 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 			break
 		}
 	}
-	// A nickname ("NYC", "LA"), or, unless a city and state
-	// ("Washington DC"), a state's name alone ("West Virginia", not a
-	// city West in Virginia).
+	// A nickname: "NYC", "LA".
 	whole := strings.Join(words, " ")
 	if p, ok := g.nickname(query, cityKey(whole)); ok {
 		return p, nil
@@ -536,6 +534,8 @@ func (g *Gazetteer) geocodeCityParts(query string, parts []string) (Place, error
 			return p, nil
 		}
 	}
+	// A state's name alone, unless it split into a city and state above
+	// ("Washington DC"): "West Virginia" is no city West in Virginia.
 	if state, ok := g.states[stateKey(whole)]; ok {
 		return Place{}, g.wholeStateError(query, cityKey(whole), state)
 	}

@@ -477,8 +477,14 @@ func (s *Server) formError(r *http.Request, p *page, f *searchForm, err error) b
 			f.Errors["near"] = p.T("err_near")
 			f.SuggestBefore, f.SuggestAfter = p.T("err_near_suggest"), "?"
 		}
+		// Each suggestion searches there with the filters chosen kept.
+		base := pageQuery(r.URL.Query(), p.Lang)
+		for _, k := range []string{"cursor", "lat", "lon"} {
+			base.Del(k)
+		}
 		for _, sg := range suggestions {
-			q := url.Values{"near": {sg}, "lang": {string(p.Lang)}}
+			q := cloneValues(base)
+			q.Set("near", sg)
 			f.Suggestions = append(f.Suggestions, link{Text: sg, URL: "/search?" + q.Encode()})
 		}
 	case "radius":

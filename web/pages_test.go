@@ -403,6 +403,11 @@ func TestSearchPageCityWithoutState(t *testing.T) {
 	if body := html.UnescapeString(string(r.body)); !strings.Contains(body, "<h1>Treatment near Nashville, TN</h1>") || !strings.Contains(body, "Another “Nashville”?") {
 		t.Errorf("East Nashville:\n%s", body)
 	}
+	// A suggestion keeps the filters chosen.
+	r = e.getPage(t, "/search?near=Springfield&care=detox&payment=medicaid&radius=50mi", http.StatusBadRequest)
+	if linkTo(t, r.body, "/search?care=detox&lang=en&near=Springfield%2C+MO&payment=medicaid&radius=50mi") == "" {
+		t.Errorf("no suggestion link for Springfield with the filters kept:\n%s", r.body)
+	}
 	// A state alone offers its largest cities.
 	r = e.getPage(t, "/search?near=Tennessee", http.StatusBadRequest)
 	if linkTo(t, r.body, "/search?lang=en&near=Nashville%2C+TN") == "" {
